@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import createSession from 'koa-session';
+import serve from 'koa-static';
+import type { Container } from './container.ts';
+import { errorHandler } from './http/middleware/koa-error-handler.ts';
+import { requestContext } from './http/middleware/koa-request-context.ts';
+import { securityHeaders } from './http/middleware/koa-security-headers.ts';
+import { demoRoutes } from './http/routes/demo.routes.ts';
+import { healthRoutes } from './http/routes/health.routes.ts';
+import { interactionRoutes } from './http/routes/interaction.routes.ts';
+import type { KeywardState } from './http/state.ts';
+
+const PUBLIC_DIRECTORY = fileURLToPath(new URL('../public', import.meta.url));
+
+/** The koa app: middleware order, routers, and the mounted protocol engine. No logic. */
+export function createApp(container: Container): Koa<KeywardState> {
+  const { config, provider, render } = container;
+  const app = new Koa<KeywardState>({ proxy: config.http.trustProxy, keys: [...container.cookieSecrets] });
+  const https = config.issuer.startsWith('https://');
+
+  // UI-only state (CSRF token), signed with the cookie secrets; identity state lives in oidc-provider.
+  const uiSession = createSession({ key: 'keyward.ui', httpOnly: true, sameSite: 'lax', secure: https, signed: true, maxAge: 60 * 60 * 1000 }, app);
+
+  const routers = [
+    healthRoutes({ ping: () => container.stores.ping() }),
+    interactionRoutes({ interactions: container.interactions, render, uiSession }),
+    ...(config.demoData ? [demoRoutes({ render, issuer: config.issuer })] : []),
+  ];
+
+  app.use(requestContext(container.logger));
+  app.use(securityHeaders({ https }));
+  app.use(errorHandler(render));
+  app.use(mount('/assets', serve(PUBLIC_DIRECTORY, { maxage: 3600_000, gzip: false, brotli: false })));
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  app.use(mount(provider));
+  app.on('error', (error: unknown) => container.logger.debug({ err: error }, 'response stream error'));
+  return app;
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors/app-error.ts';
+import { SECRET_VARIABLES, environmentSchema, type Config, type Environment } from './schema.ts';
+
+type RawEnvironment = Record<string, string | undefined>;
+
+/**
+ * The only reader of process.env (DESIGN.md, Layering rule 4). Returns a frozen Config or
+ * throws one ConfigError listing every problem found.
+ */
+export function loadConfig(rawEnv: RawEnvironment = process.env, isTerminal = Boolean(process.stdout.isTTY)): Config {
+  const problems: string[] = [];
+  const env = resolveSecretFiles(rawEnv, problems);
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const config = parsed.success ? toConfig(parsed.data, isTerminal) : undefined;
+  if (config) problems.push(...productionProblems(config, parsed.data!));
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** NAME_FILE gives the value of secret NAME from a file (Docker/Kubernetes secrets). */
+function resolveSecretFiles(rawEnv: RawEnvironment, problems: string[]): RawEnvironment {
+  const env: RawEnvironment = {};
+  for (const [key, value] of Object.entries(rawEnv)) if (value !== '') env[key] = value;
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${name}: set either ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      env[name] = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      problems.push(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return env;
+}
+
+function toConfig(env: Environment, isTerminal: boolean): Config {
+  const issuer = (env.ISSUER ?? `http://localhost:${env.PORT === 0 ? 3000 : env.PORT}`).replace(/\/+$/, '');
+  return {
+    env: env.NODE_ENV,
+    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    issuer,
+    database: {
+      kind: 'sqlite',
+      location: env.DATABASE_URL.slice('sqlite:'.length),
+      busyTimeoutMs: env.SQLITE_BUSY_TIMEOUT_MS,
+      sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+    },
+    cookieSecrets: env.COOKIE_SECRETS,
+    clientsFile: env.CLIENTS_FILE,
+    demoData: env.DEMO_DATA ?? env.NODE_ENV === 'development',
+    ttl: {
+      accessToken: env.ACCESS_TOKEN_TTL,
+      authorizationCode: env.AUTHORIZATION_CODE_TTL,
+      idToken: env.ID_TOKEN_TTL,
+      refreshToken: env.REFRESH_TOKEN_TTL,
+      session: env.SESSION_TTL,
+      interaction: env.INTERACTION_TTL,
+      grant: env.GRANT_TTL,
+    },
+    log: {
+      level: env.LOG_LEVEL,
+      pretty: env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT === 'auto' && env.NODE_ENV === 'development' && isTerminal),
+    },
+    argon2: { memoryKiB: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
+    ui: { productName: env.PRODUCT_NAME },
+  };
+}
+
+/** Production refuses what is only safe on a laptop (DESIGN.md, Conventions 1). */
+function productionProblems(config: Config, env: Environment): string[] {
+  if (config.env !== 'production') return [];
+  const problems: string[] = [];
+  if (!config.issuer.startsWith('https://') && !env.ALLOW_HTTP_ISSUER) {
+    problems.push('ISSUER: must be an https:// URL in production (set ALLOW_HTTP_ISSUER=true only behind a TLS-terminating proxy you trust)');
+  }
+  if (!config.cookieSecrets) problems.push('COOKIE_SECRETS: required in production (or COOKIE_SECRETS_FILE)');
+  if (config.demoData) problems.push('DEMO_DATA: the development demo client and user must not be enabled in production');
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

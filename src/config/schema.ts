@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * Environment variables Keyward reads, validated in one pass so that every problem is
+ * reported together (DESIGN.md, Conventions 1). Secrets listed in SECRET_VARIABLES may
+ * also be given as NAME_FILE, a path to a file holding the value.
+ */
+export const SECRET_VARIABLES = ['COOKIE_SECRETS'] as const;
+
+const seconds = (fallback: number) => z.coerce.number().int().min(1).max(10 * 366 * 24 * 3600).default(fallback);
+
+const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+
+export const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ISSUER: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://id.example.com' }).optional(),
+  ALLOW_HTTP_ISSUER: booleanFlag.default(false),
+  TRUST_PROXY: booleanFlag.default(false),
+  DATABASE_URL: z
+    .string()
+    .regex(/^sqlite:.+/, 'must be sqlite:<path> or sqlite::memory: (the MongoDB backend is not part of this build yet)')
+    .default('sqlite:./data/keyward.sqlite'),
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  SWEEP_INTERVAL_SECONDS: seconds(300),
+  COOKIE_SECRETS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(32, 'each cookie secret must be at least 32 characters')).min(1))
+    .optional(),
+  CLIENTS_FILE: z.string().min(1).optional(),
+  DEMO_DATA: booleanFlag.optional(),
+  ACCESS_TOKEN_TTL: seconds(600),
+  AUTHORIZATION_CODE_TTL: seconds(60),
+  ID_TOKEN_TTL: seconds(3600),
+  REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
+  SESSION_TTL: seconds(14 * 24 * 3600),
+  INTERACTION_TTL: seconds(3600),
+  GRANT_TTL: seconds(14 * 24 * 3600),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).max(4 * 1024 * 1024).default(19_456),
+  ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
+  ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  PRODUCT_NAME: z.string().min(1).max(60).default('Keyward'),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly http: { readonly host: string; readonly port: number; readonly trustProxy: boolean; readonly shutdownTimeoutMs: number };
+  readonly issuer: string;
+  readonly database: { readonly kind: 'sqlite'; readonly location: string; readonly busyTimeoutMs: number; readonly sweepIntervalSeconds: number };
+  /** Undefined means "generate once and keep in the store". */
+  readonly cookieSecrets: readonly string[] | undefined;
+  readonly clientsFile: string | undefined;
+  readonly demoData: boolean;
+  readonly ttl: {
+    readonly accessToken: number; readonly authorizationCode: number; readonly idToken: number;
+    readonly refreshToken: number; readonly session: number; readonly interaction: number; readonly grant: number;
+  };
+  readonly log: { readonly level: Environment['LOG_LEVEL']; readonly pretty: boolean };
+  readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number };
+  readonly ui: { readonly productName: string };
+}

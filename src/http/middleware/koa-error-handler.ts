@@ -1,0 +1,54 @@
+import type { Middleware } from 'koa';
+import type { RenderPage } from '../../lib/view-renderer.ts';
+import type { KeywardContext, KeywardState } from '../state.ts';
+
+interface HttpErrorLike {
+  status?: unknown;
+  statusCode?: unknown;
+  expose?: unknown;
+  code?: unknown;
+  message?: unknown;
+}
+
+const GENERIC_MESSAGE = 'Something went wrong on our side. Try again in a moment.';
+
+/**
+ * The one error handler for Keyward's own routes (oidc-provider answers protocol errors
+ * itself, with RFC error bodies). Exposed errors (4xx, AppError with expose) show their
+ * message; everything else gets a generic message and the request id, and is logged in
+ * full. HTML or JSON by Accept; never a stack trace.
+ */
+export function errorHandler(render: RenderPage): Middleware<KeywardState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
+        await respond(ctx, render, 404, 'not_found', 'The page you asked for does not exist.');
+      }
+    } catch (thrown) {
+      const error = (thrown ?? {}) as HttpErrorLike;
+      const rawStatus = Number(error.status ?? error.statusCode);
+      const status = rawStatus >= 400 && rawStatus <= 599 ? rawStatus : 500;
+      const exposed = status < 500 ? error.expose !== false : error.expose === true;
+      if (exposed) {
+        ctx.state.log.info({ status, code: error.code }, 'request refused');
+      } else {
+        ctx.state.log.error({ err: thrown }, 'unexpected error');
+      }
+      const code = typeof error.code === 'string' && exposed ? error.code : status >= 500 ? 'server_error' : 'invalid_request';
+      const message = exposed && typeof error.message === 'string' ? error.message : GENERIC_MESSAGE;
+      await respond(ctx, render, status, code, message);
+    }
+  };
+}
+
+async function respond(ctx: KeywardContext, render: RenderPage, status: number, code: string, message: string): Promise<void> {
+  ctx.status = status;
+  const requestId = ctx.state.requestId;
+  if (ctx.accepts('html', 'json') === 'html') {
+    ctx.type = 'html';
+    ctx.body = await render('error', { title: status === 404 ? 'Page not found' : 'Something went wrong', requestId }, { message, code });
+  } else {
+    ctx.body = { error: code, error_description: message, request_id: requestId };
+  }
+}

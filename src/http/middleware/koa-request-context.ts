@@ -1,0 +1,32 @@
+import type { Middleware } from 'koa';
+import { randomToken } from '../../lib/ids.ts';
+import type { Logger } from '../../logger/logger.ts';
+import type { KeywardState } from '../state.ts';
+
+// A caller-supplied id is reused only if it is short and harmless to echo in a header.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/**
+ * Gives each request an id (echoed as X-Request-Id) and a child logger, and writes one log
+ * line per request. Only the path is logged, never the query string: it can carry codes
+ * and tokens.
+ */
+export function requestContext(root: Logger): Middleware<KeywardState> {
+  const log = root.child({ module: 'http' });
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    const incoming = ctx.get('x-request-id');
+    const requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : randomToken(12);
+    ctx.state.requestId = requestId;
+    ctx.state.log = log.child({ reqId: requestId });
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } finally {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // oidc-provider may answer through ctx.res directly; res.statusCode is what was sent.
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      ctx.state.log.info({ method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
+    }
+  };
+}

@@ -1,0 +1,37 @@
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { Clock } from '../lib/clock.ts';
+import type { SigningKeyStore, StoredSigningKey } from '../stores/types.ts';
+
+const generate = promisify(generateKeyPair);
+
+async function toPrivateJwk(privateKey: KeyObject, alg: StoredSigningKey['alg']): Promise<StoredSigningKey['privateJwk']> {
+  const jwk = privateKey.export({ format: 'jwk' }) as JWK;
+  // RFC 7638 thumbprints as key ids: stable, unique and derived from the public part only.
+  const kid = await calculateJwkThumbprint(jwk, 'sha256');
+  return { ...jwk, kid, alg, use: 'sig' };
+}
+
+/** A fresh key set: ES256 for access tokens (cheap to sign), RS256 for ID tokens (OIDC Core §15.1 requires it). */
+export async function generateSigningKeys(clock: Clock): Promise<StoredSigningKey[]> {
+  const ec = await generate('ec', { namedCurve: 'P-256' });
+  const rsa = await generate('rsa', { modulusLength: 2048 });
+  const now = clock.now();
+  const keys: StoredSigningKey[] = [];
+  for (const [privateKey, alg] of [[ec.privateKey, 'ES256'], [rsa.privateKey, 'RS256']] as const) {
+    const privateJwk = await toPrivateJwk(privateKey, alg);
+    keys.push({ kid: String(privateJwk.kid), alg, privateJwk, createdAt: now });
+  }
+  return keys;
+}
+
+/**
+ * The signing keys every Keyward process uses: those in the store, or, on the very first
+ * start, a generated set that the store keeps (the first process to commit wins).
+ */
+export async function loadSigningKeys(store: SigningKeyStore, clock: Clock): Promise<StoredSigningKey[]> {
+  const stored = await store.list();
+  if (stored.length > 0) return stored;
+  return store.initialiseIfEmpty(await generateSigningKeys(clock));
+}

@@ -1,0 +1,73 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { Clock } from '../../lib/clock.ts';
+import { newId } from '../../lib/ids.ts';
+import { normalizeEmail, type AccountRecord, type AccountStore } from '../types.ts';
+
+interface AccountRow {
+  id: string;
+  email: string;
+  email_normalized: string;
+  email_verified: number;
+  name: string | null;
+  password_hash: string | null;
+  roles: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+  last_sign_in_at: number | null;
+}
+
+const COLUMNS = 'id, email, email_normalized, email_verified, name, password_hash, roles, disabled, created_at, updated_at, last_sign_in_at';
+
+function toAccount(row: unknown): AccountRecord | undefined {
+  if (!row) return undefined;
+  const r = row as AccountRow;
+  return {
+    id: r.id,
+    email: r.email,
+    emailNormalized: r.email_normalized,
+    emailVerified: r.email_verified === 1,
+    name: r.name ?? undefined,
+    passwordHash: r.password_hash ?? undefined,
+    roles: JSON.parse(r.roles) as string[],
+    disabled: r.disabled === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    lastSignInAt: r.last_sign_in_at ?? undefined,
+  };
+}
+
+export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): AccountStore {
+  // The unique index on email_normalized decides races between two registrations.
+  const insert = db.prepare(`
+    INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL)
+    ON CONFLICT (email_normalized) DO NOTHING`);
+  const byId = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`);
+  const byEmail = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email_normalized = ?`);
+  const setHash = db.prepare('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?');
+  const signIn = db.prepare('UPDATE accounts SET last_sign_in_at = ? WHERE id = ?');
+
+  return {
+    async create(account) {
+      const id = newId();
+      const now = clock.now();
+      const result = insert.run(
+        id, account.email.trim(), normalizeEmail(account.email), account.emailVerified ? 1 : 0,
+        account.name ?? null, account.passwordHash ?? null, JSON.stringify(account.roles), now, now,
+      );
+      return result.changes === 1 ? toAccount(byId.get(id)) : undefined;
+    },
+    async findById(id) {
+      return toAccount(byId.get(id));
+    },
+    async findByEmail(email) {
+      return toAccount(byEmail.get(normalizeEmail(email)));
+    },
+    async setPasswordHash(id, passwordHash) {
+      setHash.run(passwordHash, clock.now(), id);
+    },
+    async recordSignIn(id) {
+      signIn.run(clock.now(), id);
+    },
+  };
+}

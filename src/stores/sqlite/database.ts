@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { StartupError } from '../../errors/app-error.ts';
+
+export interface SqliteOptions {
+  /** A file path, or ':memory:' for a private in-memory database (tests). */
+  location: string;
+  busyTimeoutMs: number;
+}
+
+/**
+ * Opens the embedded database in WAL mode (readers never block the writer, and several
+ * Keyward processes can share one file) with a busy timeout, so a writer waits for a
+ * lock instead of failing at once. https://sqlite.org/wal.html
+ */
+export function openSqlite({ location, busyTimeoutMs }: SqliteOptions): DatabaseSync {
+  const inMemory = location === ':memory:';
+  if (!inMemory) createDataDirectory(location);
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(location, { timeout: busyTimeoutMs });
+  } catch (error) {
+    throw new StartupError(`Cannot open the database ${location}: ${describe(error)}`, error);
+  }
+  try {
+    // Reading the schema first detects a file that is not a database before any write.
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    if (!inMemory) db.exec('PRAGMA journal_mode = WAL');
+    // NORMAL in WAL mode survives a process crash (SIGKILL) without losing a committed
+    // transaction; only an OS crash or power loss may roll back the last ones.
+    // https://sqlite.org/pragma.html#pragma_synchronous
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
+  } catch (error) {
+    db.close();
+    throw new StartupError(`Cannot use the database ${location}: ${describe(error)} (is it a Keyward SQLite file, and is its directory writable?)`, error);
+  }
+  return db;
+}
+
+function createDataDirectory(location: string): void {
+  const directory = dirname(resolve(location));
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    throw new StartupError(`Cannot create the data directory ${directory}: ${describe(error)}`, error);
+  }
+}
+
+function describe(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'permission denied';
+  if (code === 'ENOTDIR' || code === 'ENOENT') return 'no such directory';
+  return (message ?? String(error)).split('\n')[0] ?? 'unknown error';
+}
+
+/** Runs `work` in one write transaction; BEGIN IMMEDIATE takes the write lock up front. */
+export function inWriteTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}

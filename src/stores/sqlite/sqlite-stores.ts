@@ -1,0 +1,48 @@
+import type { Clock } from '../../lib/clock.ts';
+import type { AccountStore, OidcRecordStore, SecretStore, SigningKeyStore, Stores } from '../types.ts';
+import { createSqliteAccountStore } from './account.store.ts';
+import { openSqlite, type SqliteOptions } from './database.ts';
+import { createSqliteSecretStore, createSqliteSigningKeyStore } from './key-material.store.ts';
+import { LATEST_SCHEMA_VERSION, currentVersion, migrate } from './migrations.ts';
+import { createSqliteOidcRecordStore } from './oidc-record.store.ts';
+
+/**
+ * The embedded backend. Statements are prepared lazily on first use of each store, after
+ * migrate() has created the tables, so opening never touches the schema.
+ */
+export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores {
+  const db = openSqlite(options);
+  let oidcRecords: OidcRecordStore | undefined;
+  let signingKeys: SigningKeyStore | undefined;
+  let secrets: SecretStore | undefined;
+  let accounts: AccountStore | undefined;
+  return {
+    get oidcRecords() {
+      return (oidcRecords ??= createSqliteOidcRecordStore(db, clock));
+    },
+    get signingKeys() {
+      return (signingKeys ??= createSqliteSigningKeyStore(db));
+    },
+    get secrets() {
+      return (secrets ??= createSqliteSecretStore(db, clock));
+    },
+    get accounts() {
+      return (accounts ??= createSqliteAccountStore(db, clock));
+    },
+    async migrate() {
+      migrate(db, clock.now());
+    },
+    async assertMigrated() {
+      const version = currentVersion(db);
+      if (version < LATEST_SCHEMA_VERSION) {
+        throw new Error(`database schema is at version ${version}, this Keyward needs ${LATEST_SCHEMA_VERSION}: run "keyward migrate"`);
+      }
+    },
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      if (db.isOpen) db.close();
+    },
+  };
+}

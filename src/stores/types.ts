@@ -1,0 +1,97 @@
+/**
+ * Storage interfaces, owned by the code that uses them (DESIGN.md, Storage). Every backend
+ * implements all of them and passes the same contract suites in test/contract.
+ */
+
+/** A JSON-serialisable oidc-provider model payload. */
+export type OidcPayload = Record<string, unknown>;
+
+/** What the oidc-provider adapter needs; one table/collection keyed by (model, id). */
+export interface OidcRecordStore {
+  /** Insert or replace; `expiresAt` in epoch ms, undefined for records that never expire. */
+  upsert(model: string, id: string, payload: OidcPayload, expiresAt: number | undefined): Promise<void>;
+  /** The payload, with `consumed` (epoch seconds) once consumed; undefined when absent or expired. */
+  find(model: string, id: string): Promise<OidcPayload | undefined>;
+  findByUid(model: string, uid: string): Promise<OidcPayload | undefined>;
+  findByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;
+  /**
+   * Marks a live record consumed. Atomic and consume-once: resolves true for exactly one
+   * caller, false when the record is already consumed, expired or absent.
+   */
+  consume(model: string, id: string): Promise<boolean>;
+  destroy(model: string, id: string): Promise<void>;
+  revokeByGrantId(model: string, grantId: string): Promise<void>;
+  /** Physically removes expired records; returns how many. */
+  sweepExpired(): Promise<number>;
+}
+
+export type SigningAlgorithm = 'ES256' | 'RS256' | 'EdDSA';
+
+export interface StoredSigningKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  /** Private JWK. Never logged, never served: only the provider's keystore sees it. */
+  privateJwk: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface SigningKeyStore {
+  list(): Promise<StoredSigningKey[]>;
+  /**
+   * Stores `keys` only if the store holds no signing key yet, atomically, so that several
+   * processes starting at once agree on one key set. Returns the keys now stored.
+   */
+  initialiseIfEmpty(keys: StoredSigningKey[]): Promise<StoredSigningKey[]>;
+}
+
+/** Generated secrets that must be shared by every process (e.g. cookie signing keys). */
+export interface SecretStore {
+  /** Stores `value` under `name` unless a value exists; returns the stored value either way. */
+  getOrCreate(name: string, value: string): Promise<string>;
+}
+
+export interface AccountRecord {
+  id: string;
+  email: string;
+  /** Lower-cased, NFC-normalised email: the unique key. */
+  emailNormalized: string;
+  emailVerified: boolean;
+  name: string | undefined;
+  passwordHash: string | undefined;
+  roles: string[];
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+  lastSignInAt: number | undefined;
+}
+
+export type NewAccount = Pick<AccountRecord, 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'roles'>;
+
+export interface AccountStore {
+  /** Creates an account; resolves undefined when the normalised email is already taken. */
+  create(account: NewAccount): Promise<AccountRecord | undefined>;
+  findById(id: string): Promise<AccountRecord | undefined>;
+  findByEmail(email: string): Promise<AccountRecord | undefined>;
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  recordSignIn(id: string): Promise<void>;
+}
+
+/** All stores of one backend, plus its lifecycle. */
+export interface Stores {
+  readonly oidcRecords: OidcRecordStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly secrets: SecretStore;
+  readonly accounts: AccountStore;
+  /** Creates tables and indexes; idempotent. */
+  migrate(): Promise<void>;
+  /** Throws when the schema is missing or outdated. */
+  assertMigrated(): Promise<void>;
+  /** Resolves when the backend answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Lower-cases and NFC-normalises an email so that one address has one key. */
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize('NFC').toLowerCase();
+}

@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../src/config/load.ts';
+import { ConfigError } from '../../src/errors/app-error.ts';
+
+const load = (env: Record<string, string>) => loadConfig(env, false);
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('starts from documented defaults with an empty environment', () => {
+    const config = load({});
+    expect(config.env).toBe('development');
+    expect(config.http.port).toBe(3000);
+    expect(config.issuer).toBe('http://localhost:3000');
+    expect(config.database).toMatchObject({ kind: 'sqlite', location: './data/keyward.sqlite' });
+    expect(config.ttl.accessToken).toBe(600);
+    expect(config.demoData).toBe(true);
+    expect(config.cookieSecrets).toBeUndefined();
+    expect(config.argon2).toEqual({ memoryKiB: 19_456, timeCost: 2, parallelism: 1 });
+  });
+
+  it('returns a frozen object', () => {
+    const config = load({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.ttl)).toBe(true);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ PORT: 'eighty', ISSUER: 'ftp://x', LOG_LEVEL: 'loud', ACCESS_TOKEN_TTL: '-5' });
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/ISSUER/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
+    expect(problems.join('\n')).toMatch(/ACCESS_TOKEN_TTL/);
+  });
+
+  it('formats the problems as one readable message without a stack', () => {
+    try {
+      load({ PORT: 'x', DATABASE_URL: 'postgres://db' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
+      expect((error as Error).message).toMatch(/DATABASE_URL/);
+      expect((error as Error).message).not.toMatch(/ at .*\.ts:\d+/);
+    }
+  });
+
+  it('reads a secret from NAME_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-config-'));
+    const file = join(dir, 'cookie-secrets');
+    writeFileSync(file, `${'a'.repeat(40)},${'b'.repeat(40)}\n`);
+    expect(load({ COOKIE_SECRETS_FILE: file }).cookieSecrets).toEqual(['a'.repeat(40), 'b'.repeat(40)]);
+  });
+
+  it('refuses a secret given both directly and as a file, and an unreadable file', () => {
+    expect(problemsOf({ COOKIE_SECRETS: 'x'.repeat(40), COOKIE_SECRETS_FILE: '/nonexistent' })[0]).toMatch(/either COOKIE_SECRETS or COOKIE_SECRETS_FILE/);
+    expect(problemsOf({ COOKIE_SECRETS_FILE: '/nonexistent/secret' })[0]).toMatch(/cannot read \/nonexistent\/secret \(ENOENT\)/);
+  });
+
+  it('refuses short cookie secrets', () => {
+    expect(problemsOf({ COOKIE_SECRETS: 'short' })[0]).toMatch(/at least 32 characters/);
+  });
+
+  describe('in production', () => {
+    const secure = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_SECRETS: 's'.repeat(40) };
+
+    it('accepts an https issuer with cookie secrets and turns demo data off', () => {
+      const config = load(secure);
+      expect(config.demoData).toBe(false);
+      expect(config.log.pretty).toBe(false);
+    });
+
+    it('refuses an http issuer, missing cookie secrets and demo data, all together', () => {
+      const problems = problemsOf({ NODE_ENV: 'production', ISSUER: 'http://id.example.com', DEMO_DATA: 'true' });
+      expect(problems).toEqual([
+        expect.stringMatching(/^ISSUER: must be an https/),
+        expect.stringMatching(/^COOKIE_SECRETS: required in production/),
+        expect.stringMatching(/^DEMO_DATA: /),
+      ]);
+    });
+
+    it('accepts an http issuer only when explicitly allowed', () => {
+      expect(load({ ...secure, ISSUER: 'http://id.internal', ALLOW_HTTP_ISSUER: 'true' }).issuer).toBe('http://id.internal');
+    });
+  });
+});
