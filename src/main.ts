@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { createApp } from './app.ts';
 import type { Config } from './config/schema.ts';
-import { buildContainer, type Container } from './container.ts';
+import { buildContainer, type Container, type ContainerOptions } from './container.ts';
 import { StartupError } from './errors/app-error.ts';
 import { demoSignInInstructions } from './services/demo-data.service.ts';
 
@@ -15,9 +15,9 @@ export interface RunningServer {
 }
 
 /** loadConfig → buildContainer → createApp → listen (DESIGN.md, Layout). */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, overrides: Pick<ContainerOptions, 'logger' | 'clock'> = {}): Promise<RunningServer> {
   // SQLite is migrated by start itself, so `npm start` is one command (DESIGN.md, Storage).
-  const container = await buildContainer(config, { migrate: config.database.kind === 'sqlite' });
+  const container = await buildContainer(config, { ...overrides, migrate: config.database.kind === 'sqlite' });
   const server = createServer({ maxHeaderSize: 16 * 1024 }, createApp(container).callback());
   try {
     await listen(server, config.http.port, config.http.host);

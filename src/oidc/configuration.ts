@@ -41,8 +41,10 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     features: {
       // Keyward's own interaction routes drive login and consent (#featuresdevinteractions).
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A client may introspect and revoke only tokens issued to it (RFC 7662 §4, RFC 7009 §2.1);
+      // for someone else's token revocation answers 200 without acting, so it is no oracle.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

@@ -1,0 +1,204 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Stores, StoredSigningKey } from '../../src/stores/types.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
+
+export interface BackendUnderTest {
+  /** Fresh, migrated stores on an empty database, using `clock`. */
+  open(clock: FakeClock): Promise<Stores>;
+  /** A second, independent connection to the same database (another process's view). */
+  openSecondConnection(clock: FakeClock): Promise<Stores>;
+  cleanUp(): Promise<void>;
+}
+
+const HOUR = 3600_000;
+
+/**
+ * The store contract, written once and run against every backend (DESIGN.md, Storage):
+ * SQLite always, MongoDB when MONGODB_URI is set.
+ */
+export function describeStoreContract(backendName: string, createBackend: () => BackendUnderTest): void {
+  describe(`store contract: ${backendName}`, () => {
+    let backend: BackendUnderTest;
+    let clock: FakeClock;
+    let stores: Stores;
+
+    beforeEach(async () => {
+      backend = createBackend();
+      clock = new FakeClock();
+      stores = await backend.open(clock);
+    });
+
+    afterEach(async () => {
+      await stores.close();
+      await backend.cleanUp();
+    });
+
+    describe('OidcRecordStore', () => {
+      const future = () => clock.now() + HOUR;
+
+      it('finds what was upserted, and nothing for an unknown id', async () => {
+        await stores.oidcRecords.upsert('AccessToken', 'at1', { jti: 'at1', accountId: 'a', nested: { x: [1, 2] } }, future());
+        expect(await stores.oidcRecords.find('AccessToken', 'at1')).toEqual({ jti: 'at1', accountId: 'a', nested: { x: [1, 2] } });
+        expect(await stores.oidcRecords.find('AccessToken', 'nope')).toBeUndefined();
+        expect(await stores.oidcRecords.find('RefreshToken', 'at1')).toBeUndefined();
+      });
+
+      it('replaces a record on a second upsert', async () => {
+        await stores.oidcRecords.upsert('Session', 's1', { uid: 'u1', v: 1 }, future());
+        await stores.oidcRecords.upsert('Session', 's1', { uid: 'u2', v: 2 }, future());
+        expect(await stores.oidcRecords.find('Session', 's1')).toEqual({ uid: 'u2', v: 2 });
+        expect(await stores.oidcRecords.findByUid('Session', 'u1')).toBeUndefined();
+        expect(await stores.oidcRecords.findByUid('Session', 'u2')).toEqual({ uid: 'u2', v: 2 });
+      });
+
+      it('keeps records without an expiry', async () => {
+        await stores.oidcRecords.upsert('Grant', 'g1', { jti: 'g1' }, undefined);
+        clock.advance(10 * 365 * 24 * HOUR);
+        expect(await stores.oidcRecords.find('Grant', 'g1')).toEqual({ jti: 'g1' });
+      });
+
+      it('makes expired records invisible to every lookup at read time', async () => {
+        await stores.oidcRecords.upsert('Session', 's1', { uid: 'u1' }, clock.now() + 1000);
+        await stores.oidcRecords.upsert('DeviceCode', 'd1', { userCode: 'ABCD' }, clock.now() + 1000);
+        clock.advance(999);
+        expect(await stores.oidcRecords.find('Session', 's1')).toBeDefined();
+        clock.advance(1);
+        expect(await stores.oidcRecords.find('Session', 's1')).toBeUndefined();
+        expect(await stores.oidcRecords.findByUid('Session', 'u1')).toBeUndefined();
+        expect(await stores.oidcRecords.findByUserCode('DeviceCode', 'ABCD')).toBeUndefined();
+      });
+
+      it('finds by user code', async () => {
+        await stores.oidcRecords.upsert('DeviceCode', 'd1', { userCode: 'WXYZ-1234' }, future());
+        expect(await stores.oidcRecords.findByUserCode('DeviceCode', 'WXYZ-1234')).toEqual({ userCode: 'WXYZ-1234' });
+        expect(await stores.oidcRecords.findByUserCode('DeviceCode', 'other')).toBeUndefined();
+      });
+
+      it('consumes once: the first call wins, later ones report false, and find shows `consumed`', async () => {
+        await stores.oidcRecords.upsert('AuthorizationCode', 'c1', { grantId: 'g' }, future());
+        expect(await stores.oidcRecords.consume('AuthorizationCode', 'c1')).toBe(true);
+        expect(await stores.oidcRecords.consume('AuthorizationCode', 'c1')).toBe(false);
+        const found = await stores.oidcRecords.find('AuthorizationCode', 'c1');
+        expect(found).toEqual({ grantId: 'g', consumed: Math.floor(clock.now() / 1000) });
+      });
+
+      it('does not consume an expired or absent record', async () => {
+        await stores.oidcRecords.upsert('AuthorizationCode', 'c1', {}, clock.now() + 10);
+        clock.advance(10);
+        expect(await stores.oidcRecords.consume('AuthorizationCode', 'c1')).toBe(false);
+        expect(await stores.oidcRecords.consume('AuthorizationCode', 'absent')).toBe(false);
+      });
+
+      it('keeps a record consumed when it is upserted again', async () => {
+        await stores.oidcRecords.upsert('RefreshToken', 'r1', { grantId: 'g' }, future());
+        await stores.oidcRecords.consume('RefreshToken', 'r1');
+        await stores.oidcRecords.upsert('RefreshToken', 'r1', { grantId: 'g', touched: true }, future());
+        expect(await stores.oidcRecords.find('RefreshToken', 'r1')).toMatchObject({ touched: true, consumed: expect.any(Number) });
+      });
+
+      it('lets exactly one of many concurrent consumers win, across connections', async () => {
+        const other = await backend.openSecondConnection(clock);
+        try {
+          await stores.oidcRecords.upsert('AuthorizationCode', 'race', {}, future());
+          const attempts = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? stores : other).oidcRecords.consume('AuthorizationCode', 'race'));
+          const results = await Promise.all(attempts);
+          expect(results.filter(Boolean)).toHaveLength(1);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('destroys a record', async () => {
+        await stores.oidcRecords.upsert('AccessToken', 'at1', {}, future());
+        await stores.oidcRecords.destroy('AccessToken', 'at1');
+        expect(await stores.oidcRecords.find('AccessToken', 'at1')).toBeUndefined();
+      });
+
+      it('revokes by grant id only the records of that model and grant', async () => {
+        await stores.oidcRecords.upsert('AccessToken', 'at1', { grantId: 'g1' }, future());
+        await stores.oidcRecords.upsert('AccessToken', 'at2', { grantId: 'g1' }, future());
+        await stores.oidcRecords.upsert('AccessToken', 'at3', { grantId: 'g2' }, future());
+        await stores.oidcRecords.upsert('RefreshToken', 'rt1', { grantId: 'g1' }, future());
+        await stores.oidcRecords.revokeByGrantId('AccessToken', 'g1');
+        expect(await stores.oidcRecords.find('AccessToken', 'at1')).toBeUndefined();
+        expect(await stores.oidcRecords.find('AccessToken', 'at2')).toBeUndefined();
+        expect(await stores.oidcRecords.find('AccessToken', 'at3')).toBeDefined();
+        expect(await stores.oidcRecords.find('RefreshToken', 'rt1')).toBeDefined();
+      });
+
+      it('sweeps expired records and keeps live ones', async () => {
+        await stores.oidcRecords.upsert('AccessToken', 'old1', {}, clock.now() + 5);
+        await stores.oidcRecords.upsert('AccessToken', 'old2', {}, clock.now() + 5);
+        await stores.oidcRecords.upsert('AccessToken', 'live', {}, future());
+        await stores.oidcRecords.upsert('Grant', 'forever', {}, undefined);
+        clock.advance(5);
+        expect(await stores.oidcRecords.sweepExpired()).toBe(2);
+        expect(await stores.oidcRecords.find('AccessToken', 'live')).toBeDefined();
+        expect(await stores.oidcRecords.find('Grant', 'forever')).toBeDefined();
+      });
+    });
+
+    describe('SigningKeyStore', () => {
+      const key = (kid: string): StoredSigningKey => ({ kid, alg: 'ES256', privateJwk: { kty: 'EC', kid, d: 'secret' }, createdAt: 1 });
+
+      it('stores the first key set and ignores later ones, also from another connection', async () => {
+        const other = await backend.openSecondConnection(clock);
+        try {
+          expect(await stores.signingKeys.list()).toEqual([]);
+          const [first, second] = await Promise.all([
+            stores.signingKeys.initialiseIfEmpty([key('a1'), key('a2')]),
+            other.signingKeys.initialiseIfEmpty([key('b1')]),
+          ]);
+          expect(first).toEqual(second);
+          expect(await stores.signingKeys.list()).toEqual(first);
+          expect(await other.signingKeys.list()).toEqual(first);
+          expect([['a1', 'a2'], ['b1']]).toContainEqual(first.map((k) => k.kid).sort());
+        } finally {
+          await other.close();
+        }
+      });
+    });
+
+    describe('SecretStore', () => {
+      it('keeps the first value stored under a name', async () => {
+        expect(await stores.secrets.getOrCreate('cookie', 'one')).toBe('one');
+        expect(await stores.secrets.getOrCreate('cookie', 'two')).toBe('one');
+        expect(await stores.secrets.getOrCreate('other', 'three')).toBe('three');
+      });
+    });
+
+    describe('AccountStore', () => {
+      const account = { email: 'Ada@Example.com ', emailVerified: false, name: 'Ada', passwordHash: 'hash1', roles: ['admin'] };
+
+      it('creates an account and finds it by id and by email, case-insensitively', async () => {
+        const created = await stores.accounts.create(account);
+        expect(created).toMatchObject({ email: 'Ada@Example.com', emailNormalized: 'ada@example.com', roles: ['admin'], disabled: false });
+        expect(await stores.accounts.findById(created!.id)).toEqual(created);
+        expect(await stores.accounts.findByEmail('ADA@example.COM')).toEqual(created);
+        expect(await stores.accounts.findByEmail('bob@example.com')).toBeUndefined();
+      });
+
+      it('refuses a second account with the same normalised email', async () => {
+        expect(await stores.accounts.create(account)).toBeDefined();
+        expect(await stores.accounts.create({ ...account, email: 'ada@EXAMPLE.com' })).toBeUndefined();
+      });
+
+      it('updates the password hash and the last sign-in time', async () => {
+        const created = await stores.accounts.create(account);
+        clock.advance(1000);
+        await stores.accounts.setPasswordHash(created!.id, 'hash2');
+        await stores.accounts.recordSignIn(created!.id);
+        const updated = await stores.accounts.findById(created!.id);
+        expect(updated).toMatchObject({ passwordHash: 'hash2', updatedAt: clock.now(), lastSignInAt: clock.now() });
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('migrates idempotently and answers ping', async () => {
+        await stores.migrate();
+        await stores.assertMigrated();
+        await expect(stores.ping()).resolves.toBeUndefined();
+      });
+    });
+  });
+}

@@ -1,0 +1,70 @@
+import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.ts';
+import { startServer, type RunningServer } from '../../src/main.ts';
+import { captureLogger, type CapturedLogs } from './capture-logger.ts';
+import { tempDir } from './temp-dir.ts';
+
+/** A confidential web client declared in the test clients file. */
+export const TEST_WEB_CLIENT = {
+  client_id: 'test-web',
+  client_secret: 'test-web-secret-0123456789abcdef0123456789',
+  client_name: 'Test Web App',
+  redirect_uris: ['http://localhost:8080/callback'],
+  post_logout_redirect_uris: ['http://localhost:8080/signed-out'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  token_endpoint_auth_method: 'client_secret_basic',
+} as const;
+
+export interface TestKeyward {
+  readonly issuer: string;
+  readonly port: number;
+  readonly databaseFile: string;
+  readonly running: RunningServer;
+  readonly logs: CapturedLogs;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port (tests bind 127.0.0.1 only). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface TestKeywardOptions {
+  /** Reuse a database file (restart tests); a fresh one in a temp dir otherwise. */
+  databaseFile?: string;
+  /** Reuse a port (restart tests: the issuer URL includes it). */
+  port?: number;
+  env?: Record<string, string>;
+}
+
+/** Starts the whole app on 127.0.0.1 with test settings: cheap argon2, demo data, a test client. */
+export async function startTestKeyward(options: TestKeywardOptions = {}): Promise<TestKeyward> {
+  const dir = tempDir();
+  const databaseFile = options.databaseFile ?? join(dir, 'keyward.sqlite');
+  const clientsFile = join(dir, 'clients.json');
+  writeFileSync(clientsFile, JSON.stringify({ clients: [TEST_WEB_CLIENT] }));
+  const port = options.port ?? (await freePort());
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ISSUER: issuer,
+    DATABASE_URL: `sqlite:${databaseFile}`,
+    CLIENTS_FILE: clientsFile,
+    DEMO_DATA: 'true',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...options.env,
+  }, false);
+  const logs = captureLogger();
+  const running = await startServer(config, { logger: logs.logger });
+  return { issuer, port, databaseFile, running, logs, stop: () => running.stop() };
+}

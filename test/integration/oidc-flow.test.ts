@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
+import { startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
+import { signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+
+/** The relying party is openid-client, the library apps actually use; the login is driven over HTTP. */
+describe('authorization code flow with PKCE (openid-client as the relying party)', () => {
+  let keyward: TestKeyward;
+  let rp: oidc.Configuration;
+  let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+  const redirectUri = TEST_WEB_CLIENT.redirect_uris[0];
+
+  beforeAll(async () => {
+    keyward = await startTestKeyward();
+    rp = await oidc.discovery(new URL(keyward.issuer), TEST_WEB_CLIENT.client_id, TEST_WEB_CLIENT.client_secret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const authorizationUrl = oidc.buildAuthorizationUrl(rp, {
+      redirect_uri: redirectUri,
+      scope: 'openid email profile',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    const callback = await signInAndConsent(new UserAgent(), authorizationUrl, DEMO_ACCOUNT);
+    tokens = await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+  });
+
+  afterAll(async () => {
+    await keyward?.stop();
+  });
+
+  it('serves discovery with every endpoint of the protocol surface', () => {
+    const metadata = rp.serverMetadata();
+    expect(metadata.issuer).toBe(keyward.issuer);
+    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'revocation_endpoint', 'introspection_endpoint', 'end_session_endpoint'] as const) {
+      expect(metadata[endpoint]).toMatch(new RegExp(`^${keyward.issuer}/`));
+    }
+    expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
+  });
+
+  it('issues an RS256 ID token that verifies against the JWKS', async () => {
+    expect(tokens.id_token).toBeDefined();
+    const account = await keyward.running.container.stores.accounts.findByEmail(DEMO_ACCOUNT.email);
+    const jwks = createRemoteJWKSet(new URL(`${keyward.issuer}/jwks`));
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token!, jwks, { issuer: keyward.issuer, audience: TEST_WEB_CLIENT.client_id });
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(payload.sub).toBe(account!.id);
+    expect(tokens.claims()?.sub).toBe(account!.id);
+  });
+
+  it('answers userinfo with the claims the scopes allow', async () => {
+    const account = await keyward.running.container.stores.accounts.findByEmail(DEMO_ACCOUNT.email);
+    const userinfo = await oidc.fetchUserInfo(rp, tokens.access_token, account!.id);
+    expect(userinfo).toMatchObject({ sub: account!.id, email: DEMO_ACCOUNT.email, email_verified: true, name: DEMO_ACCOUNT.name });
+  });
+
+  it('introspects the access token as active for its client', async () => {
+    const introspection = await oidc.tokenIntrospection(rp, tokens.access_token);
+    expect(introspection).toMatchObject({ active: true, client_id: TEST_WEB_CLIENT.client_id, token_type: 'Bearer' });
+    expect(String(introspection.scope).split(' ')).toEqual(expect.arrayContaining(['openid', 'email', 'profile']));
+  });
+
+  it('rotates the refresh token and refuses the rotated one', async () => {
+    expect(tokens.refresh_token).toBeDefined();
+    const refreshed = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
+    expect(refreshed.access_token).not.toBe(tokens.access_token);
+    expect(refreshed.refresh_token).toBeDefined();
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    await expect(oidc.refreshTokenGrant(rp, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('revokes a token so that it introspects as inactive', async () => {
+    const fresh = await oidc.refreshTokenGrant(rp, (await freshRefreshToken()) ?? '');
+    await oidc.tokenRevocation(rp, fresh.access_token);
+    expect((await oidc.tokenIntrospection(rp, fresh.access_token)).active).toBe(false);
+  });
+
+  it('never serves a private key part in the JWKS', async () => {
+    const jwks = (await (await fetch(`${keyward.issuer}/jwks`)).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    for (const key of jwks.keys) for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(part);
+    expect(decodeProtectedHeader(tokens.id_token!).kid).toBe(jwks.keys.find((k) => k.alg === 'RS256')!.kid);
+  });
+
+  /** A new code flow, for tests that spend their tokens. */
+  async function freshRefreshToken(): Promise<string | undefined> {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(rp, {
+      redirect_uri: redirectUri,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const callback = await signInAndConsent(new UserAgent(), url, DEMO_ACCOUNT);
+    return (await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: verifier })).refresh_token;
+  }
+});
