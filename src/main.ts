@@ -27,7 +27,6 @@ export async function startServer(config: Config, overrides: Pick<ContainerOptio
   }
   const port = (server.address() as { port: number }).port;
   container.logger.info({ issuer: config.issuer, port, env: config.env }, 'Keyward is listening');
-  if (config.demoData) container.logger.info(`\n${demoSignInInstructions(config.issuer)}`);
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= shutdown(server, container, config.http.shutdownTimeoutMs));
@@ -65,6 +64,8 @@ async function shutdown(server: Server, container: Container, timeoutMs: number)
 /** Runs until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
 export async function runUntilSignalled(config: Config): Promise<void> {
   const running = await startServer(config);
+  // Printed, not logged: the demo password is public, but logs never carry a password.
+  if (config.demoData) process.stdout.write(`\n${demoSignInInstructions(config.issuer)}\n\n`);
   const onSignal = (signal: NodeJS.Signals) => {
     running.container.logger.info({ signal }, 'signal received');
     running.stop().then(

@@ -23,7 +23,8 @@ export function errorHandler(render: RenderPage): Middleware<KeywardState> {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
-        await respond(ctx, render, 404, 'not_found', 'The page you asked for does not exist.');
+        // Nothing matched: neither Keyward's routes nor oidc-provider's (wrong path or method).
+        await respond(ctx, render, 404, 'not_found', `Nothing answers ${ctx.method} ${ctx.path} here.`);
       }
     } catch (thrown) {
       const error = (thrown ?? {}) as HttpErrorLike;

@@ -51,7 +51,8 @@ function createDataDirectory(location: string): void {
 function describe(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'permission denied';
-  if (code === 'ENOTDIR' || code === 'ENOENT') return 'no such directory';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'part of the path is a file, not a directory';
+  if (code === 'ENOENT') return 'no such file or directory';
   return (message ?? String(error)).split('\n')[0] ?? 'unknown error';
 }
 
