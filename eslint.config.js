@@ -72,6 +72,11 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', { selector: "ImportDeclaration[source.value=/container\\.ts$/][importKind!='type']", message: 'only main.ts and cli/ import container.ts' }] },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -18,7 +18,14 @@ export interface RunningServer {
 export async function startServer(config: Config, overrides: Pick<ContainerOptions, 'logger' | 'clock'> = {}): Promise<RunningServer> {
   // SQLite is migrated by start itself, so `npm start` is one command (DESIGN.md, Storage).
   const container = await buildContainer(config, { ...overrides, migrate: config.database.kind === 'sqlite' });
-  const server = createServer({ maxHeaderSize: 16 * 1024 }, createApp(container).callback());
+  const handle = createApp(container).callback();
+  let draining = false;
+  const server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
+    // While draining, close each keep-alive connection as soon as its response is done.
+    res.once('finish', () => draining && setImmediate(() => server.closeIdleConnections()));
+    if (draining) res.setHeader('Connection', 'close');
+    void handle(req, res);
+  });
   try {
     await listen(server, config.http.port, config.http.host);
   } catch (error) {
@@ -29,7 +36,10 @@ export async function startServer(config: Config, overrides: Pick<ContainerOptio
   container.logger.info({ issuer: config.issuer, port, env: config.env }, 'Keyward is listening');
 
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= shutdown(server, container, config.http.shutdownTimeoutMs));
+  const stop = () => {
+    draining = true;
+    return (stopping ??= shutdown(server, container, config.http.shutdownTimeoutMs));
+  };
   return { server, container, port, stop };
 }
 
