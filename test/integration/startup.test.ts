@@ -112,7 +112,8 @@ describe('keyward start-up', () => {
     });
     const output = collect(child);
     try {
-      await waitFor(() => output().stdout, /Keyward is listening[\s\S]*Try a sign-in/);
+      await waitFor(() => output().stdout, /Keyward is listening/);
+      await waitFor(() => output().stdout, /Try a sign-in/);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];
