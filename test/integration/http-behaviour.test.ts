@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
+import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, locationOf, UserAgent } from '../helpers/user-agent.ts';
@@ -12,7 +13,7 @@ describe('HTTP behaviour', () => {
 
   beforeAll(async () => {
     keyward = await startTestKeyward();
-    rp = await oidc.discovery(new URL(keyward.issuer), TEST_WEB_CLIENT.client_id, TEST_WEB_CLIENT.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    rp = await discoverTestClient(keyward.issuer);
   });
   afterAll(async () => keyward?.stop());
 
@@ -21,12 +22,7 @@ describe('HTTP behaviour', () => {
   /** Starts an authorization request and returns the agent on the login page. */
   async function openLoginPage(): Promise<{ agent: UserAgent; loginUrl: URL; csrf: string }> {
     const agent = new UserAgent();
-    const authorizationUrl = oidc.buildAuthorizationUrl(rp, {
-      redirect_uri: TEST_WEB_CLIENT.redirect_uris[0],
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-    });
+    const authorizationUrl = (await startAuthorization(rp)).url;
     const loginUrl = locationOf(await agent.get(authorizationUrl), keyward.issuer);
     const page = await agent.get(loginUrl);
     expect(page.status).toBe(200);

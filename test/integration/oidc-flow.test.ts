@@ -3,33 +3,18 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
-import { signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';
 
 /** The relying party is openid-client, the library apps actually use; the login is driven over HTTP. */
 describe('authorization code flow with PKCE (openid-client as the relying party)', () => {
   let keyward: TestKeyward;
   let rp: oidc.Configuration;
   let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
-  const redirectUri = TEST_WEB_CLIENT.redirect_uris[0];
 
   beforeAll(async () => {
     keyward = await startTestKeyward();
-    rp = await oidc.discovery(new URL(keyward.issuer), TEST_WEB_CLIENT.client_id, TEST_WEB_CLIENT.client_secret, undefined, {
-      execute: [oidc.allowInsecureRequests],
-    });
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const authorizationUrl = oidc.buildAuthorizationUrl(rp, {
-      redirect_uri: redirectUri,
-      scope: 'openid email profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
-    const callback = await signInAndConsent(new UserAgent(), authorizationUrl, DEMO_ACCOUNT);
-    tokens = await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+    rp = await discoverTestClient(keyward.issuer);
+    tokens = await completeCodeFlow(rp, { scope: 'openid email profile' });
   });
 
   afterAll(async () => {
@@ -77,7 +62,7 @@ describe('authorization code flow with PKCE (openid-client as the relying party)
   });
 
   it('revokes a token so that it introspects as inactive', async () => {
-    const fresh = await oidc.refreshTokenGrant(rp, (await freshRefreshToken()) ?? '');
+    const fresh = await oidc.refreshTokenGrant(rp, (await completeCodeFlow(rp)).refresh_token!);
     await oidc.tokenRevocation(rp, fresh.access_token);
     expect((await oidc.tokenIntrospection(rp, fresh.access_token)).active).toBe(false);
   });
@@ -88,17 +73,4 @@ describe('authorization code flow with PKCE (openid-client as the relying party)
     for (const key of jwks.keys) for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(part);
     expect(decodeProtectedHeader(tokens.id_token!).kid).toBe(jwks.keys.find((k) => k.alg === 'RS256')!.kid);
   });
-
-  /** A new code flow, for tests that spend their tokens. */
-  async function freshRefreshToken(): Promise<string | undefined> {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(rp, {
-      redirect_uri: redirectUri,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const callback = await signInAndConsent(new UserAgent(), url, DEMO_ACCOUNT);
-    return (await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: verifier })).refresh_token;
-  }
 });

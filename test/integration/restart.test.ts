@@ -3,7 +3,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
-import { signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { completeCodeFlow, discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
+import { UserAgent } from '../helpers/user-agent.ts';
 
 /** Keys and cookie secrets live in the store, so tokens and sessions outlive a restart. */
 describe('restart on the same store', () => {
@@ -12,32 +13,18 @@ describe('restart on the same store', () => {
     for (const keyward of running) await keyward.stop();
   });
 
-  const discover = (issuer: string) =>
-    oidc.discovery(new URL(issuer), TEST_WEB_CLIENT.client_id, TEST_WEB_CLIENT.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
-
   it('keeps tokens valid, keys identical and the browser session signed in', async () => {
     const first = await startTestKeyward();
     running.push(first);
-    const rp = await discover(first.issuer);
+    const rp = await discoverTestClient(first.issuer);
     const agent = new UserAgent();
-    const authorize = async () => {
-      const verifier = oidc.randomPKCECodeVerifier();
-      const url = oidc.buildAuthorizationUrl(rp, {
-        redirect_uri: TEST_WEB_CLIENT.redirect_uris[0],
-        scope: 'openid email',
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-      });
-      return { url, verifier };
-    };
-    const before = await authorize();
-    const tokens = await oidc.authorizationCodeGrant(rp, await signInAndConsent(agent, before.url, DEMO_ACCOUNT), { pkceCodeVerifier: before.verifier });
+    const tokens = await completeCodeFlow(rp, { scope: 'openid email', agent });
     const jwksBefore = await (await fetch(`${first.issuer}/jwks`)).json();
     await first.stop();
 
     const second = await startTestKeyward({ databaseFile: first.databaseFile, port: first.port });
     running.push(second);
-    const rpAfter = await discover(second.issuer);
+    const rpAfter = await discoverTestClient(second.issuer);
 
     // Same published keys, and the ID token signed before the restart verifies against them.
     expect(await (await fetch(`${second.issuer}/jwks`)).json()).toEqual(jwksBefore);
@@ -50,12 +37,11 @@ describe('restart on the same store', () => {
 
     // The session cookie signed before the restart is still accepted: the authorization goes
     // straight back to the client with a code, no sign-in and no consent page.
-    const again = await authorize();
+    const again = await startAuthorization(rpAfter, 'openid email');
     const firstHop = await agent.get(again.url);
     expect(firstHop.status).toBe(303);
     const callback = new URL(firstHop.headers.get('location')!, second.issuer);
     expect(callback.origin + callback.pathname).toBe(TEST_WEB_CLIENT.redirect_uris[0]);
-    const code = await oidc.authorizationCodeGrant(rpAfter, callback, { pkceCodeVerifier: again.verifier });
-    expect(code.claims()!.sub).toBe(sub);
+    expect((await redeem(rpAfter, again, callback)).claims()!.sub).toBe(sub);
   });
 });

@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import * as oidc from 'openid-client';
-import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { freePort, startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';
 
 const basicAuth = `Basic ${Buffer.from(`${TEST_WEB_CLIENT.client_id}:${TEST_WEB_CLIENT.client_secret}`).toString('base64')}`;
 
@@ -29,15 +27,7 @@ describe('two instances on one store', () => {
     expect(b!.running.container.cookieSecrets).toEqual(a!.running.container.cookieSecrets);
 
     // Authorize and redeem the code on A, then use the tokens on B.
-    const rp = await oidc.discovery(new URL(issuer), TEST_WEB_CLIENT.client_id, TEST_WEB_CLIENT.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(rp, {
-      redirect_uri: TEST_WEB_CLIENT.redirect_uris[0],
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const tokens = await oidc.authorizationCodeGrant(rp, await signInAndConsent(new UserAgent(), url, DEMO_ACCOUNT), { pkceCodeVerifier: verifier });
+    const tokens = await completeCodeFlow(await discoverTestClient(issuer));
 
     const introspection = await fetch(atB('/token/introspection'), {
       method: 'POST',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
-import * as oidc from 'openid-client';
+import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { locationOf, UserAgent } from '../helpers/user-agent.ts';
 
 /** With the store gone: readiness says so, and unexpected errors stay generic for clients. */
@@ -12,14 +12,9 @@ describe('when the store is unavailable', () => {
   beforeAll(async () => {
     keyward = await startTestKeyward();
     // An authorization request in flight, so the next page needs the store.
-    const rp = await oidc.discovery(new URL(keyward.issuer), TEST_WEB_CLIENT.client_id, TEST_WEB_CLIENT.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const rp = await discoverTestClient(keyward.issuer);
     agent = new UserAgent();
-    const authorizationUrl = oidc.buildAuthorizationUrl(rp, {
-      redirect_uri: TEST_WEB_CLIENT.redirect_uris[0],
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-    });
+    const authorizationUrl = (await startAuthorization(rp)).url;
     interactionUrl = locationOf(await agent.get(authorizationUrl), keyward.issuer);
     await keyward.running.container.stores.close();
   });
