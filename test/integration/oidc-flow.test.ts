@@ -3,7 +3,8 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
-import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';
+import { completeCodeFlow, discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
+import { locationOf, UserAgent } from '../helpers/user-agent.ts';
 
 /** The relying party is openid-client, the library apps actually use; the login is driven over HTTP. */
 describe('authorization code flow with PKCE (openid-client as the relying party)', () => {
@@ -65,6 +66,26 @@ describe('authorization code flow with PKCE (openid-client as the relying party)
     const fresh = await oidc.refreshTokenGrant(rp, (await completeCodeFlow(rp)).refresh_token!);
     await oidc.tokenRevocation(rp, fresh.access_token);
     expect((await oidc.tokenIntrospection(rp, fresh.access_token)).active).toBe(false);
+  });
+
+  it('ends the session through RP-initiated logout with a confirmation page', async () => {
+    const agent = new UserAgent();
+    const session = await completeCodeFlow(rp, { agent });
+    const endSession = oidc.buildEndSessionUrl(rp, { id_token_hint: session.id_token!, post_logout_redirect_uri: TEST_WEB_CLIENT.post_logout_redirect_uris[0], state: 'bye' });
+    const page = await agent.get(endSession);
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain('Sign out?');
+    expect(html).toContain(TEST_WEB_CLIENT.client_name);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+    const action = new URL(/action="([^"]+)"/.exec(html)![1]!, keyward.issuer);
+    const confirmed = await agent.postForm(action, { xsrf, logout: 'yes' });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get('location')).toBe(`${TEST_WEB_CLIENT.post_logout_redirect_uris[0]}?state=bye`);
+    // Signed out: a new authorization asks for the password again.
+    const started = await startAuthorization(rp);
+    const login = locationOf(await agent.get(started.url), keyward.issuer);
+    expect(await (await agent.get(login)).text()).toContain('/login"');
   });
 
   it('never serves a private key part in the JWKS', async () => {
