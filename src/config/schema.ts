@@ -34,10 +34,14 @@ export const environmentSchema = z.object({
   ACCESS_TOKEN_TTL: seconds(600),
   AUTHORIZATION_CODE_TTL: seconds(60),
   ID_TOKEN_TTL: seconds(3600),
-  REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
+  REFRESH_TOKEN_IDLE_TTL: seconds(14 * 24 * 3600),
+  REFRESH_TOKEN_ABSOLUTE_TTL: seconds(90 * 24 * 3600),
+  REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(120).default(10),
+  LOGOUT_REVOKES_REFRESH_TOKENS: booleanFlag.default(true),
   SESSION_TTL: seconds(14 * 24 * 3600),
   INTERACTION_TTL: seconds(3600),
   GRANT_TTL: seconds(14 * 24 * 3600),
+  OUTBOUND_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
@@ -60,8 +64,16 @@ export interface Config {
   readonly demoData: boolean;
   readonly ttl: {
     readonly accessToken: number; readonly authorizationCode: number; readonly idToken: number;
-    readonly refreshToken: number; readonly session: number; readonly interaction: number; readonly grant: number;
+    readonly refreshTokenIdle: number; readonly refreshTokenAbsolute: number; readonly session: number; readonly interaction: number; readonly grant: number;
   };
+  readonly refreshTokens: {
+    /** A rotated refresh token presented again this soon is a lost-response retry, not theft. 0: off. */
+    readonly reuseGraceSeconds: number;
+    /** RP-initiated logout revokes the refresh tokens issued in the session. */
+    readonly revokeOnLogout: boolean;
+  };
+  /** Outbound calls (back-channel logout, jwks_uri): may they reach private and loopback addresses? */
+  readonly outbound: { readonly allowPrivateNetworks: boolean };
   readonly log: { readonly level: Environment['LOG_LEVEL']; readonly pretty: boolean };
   readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number };
   readonly ui: { readonly productName: string };

@@ -1,7 +1,11 @@
 import type { Adapter, Configuration, FindAccount, JWK } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
+import type { ApiRegistry } from '../services/apis.service.ts';
 import type { ClientMetadata } from '../services/clients.service.ts';
+import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import type { ProviderPages } from './pages.ts';
+import { resourceIndicatorsFeature } from './resource-indicators.ts';
+import { KEYWARD_CLIENT_METADATA, tokenPolicies, type AccountClaimsLoader } from './token-policies.ts';
 
 export interface ProviderConfigurationDeps {
   config: Pick<Config, 'ttl'>;
@@ -10,7 +14,11 @@ export interface ProviderConfigurationDeps {
   signingKeys: JWK[];
   cookieSecrets: string[];
   clients: ClientMetadata[];
+  apis: ApiRegistry;
   findAccount: FindAccount;
+  accountClaims: AccountClaimsLoader;
+  jwtAccessTokens: Pick<JwtAccessTokens, 'record'>;
+  fetch: (url: URL | string, init: RequestInit) => Promise<Response>;
   pages: ProviderPages;
 }
 
@@ -21,9 +29,11 @@ export interface ProviderConfigurationDeps {
  */
 export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Configuration {
   const { ttl } = deps.config;
+  const policies = tokenPolicies({ config: deps.config, apis: deps.apis, accountClaims: deps.accountClaims });
   return {
     adapter: deps.adapter,
     clients: deps.clients,
+    extraClientMetadata: { properties: [...KEYWARD_CLIENT_METADATA] },
     findAccount: deps.findAccount,
     jwks: { keys: deps.signingKeys },
     cookies: {
@@ -31,21 +41,26 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    // #claims: which claims each scope releases (OIDC Core §5.4).
+    // #claims: which claims each scope releases (OIDC Core §5.4), plus `roles`.
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
       profile: ['name', 'updated_at'],
+      roles: ['roles'],
     },
-    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'roles'],
+    // ID tokens: RS256 unless the client registers ES256 or EdDSA (OIDC Core §15.1).
+    clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },
     features: {
       // Keyward's own interaction routes drive login and consent (#featuresdevinteractions).
       devInteractions: { enabled: false },
-      // A client may introspect and revoke only tokens issued to it (RFC 7662 §4, RFC 7009 §2.1);
-      // for someone else's token revocation answers 200 without acting, so it is no oracle.
-      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: policies.introspectionAllowed as never },
+      revocation: { enabled: true, allowedPolicy: policies.revocationAllowed as never },
       userinfo: { enabled: true },
+      resourceIndicators: resourceIndicatorsFeature(deps.apis, ttl.accessToken) as never,
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: deps.pages.logoutSource,
@@ -56,18 +71,18 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     pkce: { required: () => true },
     responseTypes: ['code'],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    // Policy: a client registered for the refresh_token grant gets a refresh token with the
-    // code, without having to ask for offline_access with prompt=consent: every client here
-    // is a first-party app declared by the operator.
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    // Rotate on every use; a rotated token presented again revokes the grant (#rotaterefreshtoken).
-    rotateRefreshToken: true,
+    issueRefreshToken: policies.issueRefreshToken,
+    rotateRefreshToken: policies.rotateRefreshToken,
+    revokeGrantPolicy: policies.revokeGrantPolicy,
+    extraTokenClaims: policies.extraTokenClaims as Configuration['extraTokenClaims'],
+    formats: { customizers: { jwt: deps.jwtAccessTokens.record as never } },
+    fetch: deps.fetch as Configuration['fetch'],
     ttl: {
       AccessToken: ttl.accessToken,
       ClientCredentials: ttl.accessToken,
       AuthorizationCode: ttl.authorizationCode,
       IdToken: ttl.idToken,
-      RefreshToken: ttl.refreshToken,
+      RefreshToken: policies.refreshTokenTtl as never,
       Session: ttl.session,
       Interaction: ttl.interaction,
       Grant: ttl.grant,

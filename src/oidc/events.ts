@@ -1,5 +1,6 @@
 import type { Provider } from 'oidc-provider';
 import type { Logger } from '../logger/logger.ts';
+import type { SecurityEventSink } from './adapter.ts';
 
 /**
  * oidc-provider events mapped to log lines in one place (DESIGN.md, Conventions 6;
@@ -11,25 +12,56 @@ const CLIENT_ERROR_EVENTS = [
   'introspection.error', 'jwks.error', 'discovery.error', 'revocation.error', 'userinfo.error',
 ] as const;
 
-export function subscribeProviderEvents(provider: Provider, logger: Logger): void {
-  const log = logger.child({ module: 'oidc' });
-  const requestLogger = (ctx: unknown): Logger => (ctx as { state?: { log?: Logger } })?.state?.log ?? log;
+interface OidcErrorLike {
+  error?: string;
+  error_description?: string;
+  error_detail?: string;
+  status?: number;
+  message?: string;
+}
 
-  provider.on('server_error', (ctx, error) => {
-    requestLogger(ctx).error({ err: error }, 'unexpected error in the protocol engine');
-  });
+/** oidc-provider's own detection of a sequential second redemption (lib/actions/grants/*). */
+const REUSE_DETAILS: Record<string, 'authorization_code_reuse' | 'refresh_token_reuse'> = {
+  'authorization code already consumed': 'authorization_code_reuse',
+  'refresh token already used': 'refresh_token_reuse',
+};
+
+type Ctx = { state?: { log?: Logger }; oidc?: { client?: { clientId: string }; params?: Record<string, unknown>; entities?: Record<string, { grantId?: string } | undefined> } };
+
+/** Security events go to one child logger, at warn, whoever detects them. */
+export function createSecurityEventSink(logger: Logger): SecurityEventSink {
+  const log = logger.child({ module: 'security' });
+  return (event, details) => log.warn({ securityEvent: event, ...details }, `security event: ${event.replaceAll('_', ' ')}`);
+}
+
+export function subscribeProviderEvents(provider: Provider, logger: Logger, security: SecurityEventSink): void {
+  const log = logger.child({ module: 'oidc' });
+  const requestLogger = (ctx: unknown): Logger => (ctx as Ctx)?.state?.log ?? log;
   // The typings list these events per name; one loop over them needs the plain EventEmitter signature.
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
+
+  on('server_error', (ctx: unknown, error: Error) => {
+    requestLogger(ctx).error({ err: error }, 'unexpected error in the protocol engine');
+  });
   for (const event of CLIENT_ERROR_EVENTS) {
-    on(event, (ctx: unknown, error: { error?: string; error_description?: string; status?: number }) => {
-      requestLogger(ctx).info({ event, error: error.error, description: error.error_description, status: error.status }, 'protocol request refused');
+    on(event, (ctx: unknown, error: OidcErrorLike) => {
+      requestLogger(ctx).info({ event, error: error.error ?? error.message, description: error.error_description, status: error.status }, 'protocol request refused');
+      const reuse = error.error_detail ? REUSE_DETAILS[error.error_detail] : undefined;
+      if (event === 'grant.error' && reuse) {
+        const { oidc } = ctx as Ctx;
+        const source = oidc?.entities?.RefreshToken ?? oidc?.entities?.AuthorizationCode;
+        security(reuse, { clientId: oidc?.client?.clientId, grantId: source?.grantId, detectedBy: 'second redemption' });
+      }
     });
   }
-  provider.on('grant.success', (ctx) => {
-    const oidc = (ctx as { oidc?: { client?: { clientId: string }; params?: { grant_type?: unknown } } }).oidc;
+  on('grant.success', (ctx: unknown) => {
+    const { oidc } = ctx as Ctx;
     requestLogger(ctx).info({ event: 'grant.success', clientId: oidc?.client?.clientId, grantType: oidc?.params?.grant_type }, 'tokens issued');
   });
-  provider.on('grant.revoked', (ctx, grantId: string) => {
+  on('grant.revoked', (ctx: unknown, grantId: string) => {
     requestLogger(ctx).info({ event: 'grant.revoked', grantId }, 'grant revoked');
+  });
+  on('backchannel.success', (ctx: unknown, client: { clientId: string }) => {
+    requestLogger(ctx).info({ event: 'backchannel.success', clientId: client.clientId }, 'back-channel logout delivered');
   });
 }

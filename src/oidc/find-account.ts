@@ -8,19 +8,8 @@ import type { AccountService } from '../services/accounts.service.ts';
  */
 export function createFindAccount(accounts: AccountService): FindAccount {
   return async (_ctx, sub) => {
-    const account = await accounts.findById(sub);
-    if (!account || account.disabled) return undefined;
-    return {
-      accountId: account.id,
-      async claims() {
-        return {
-          sub: account.id,
-          email: account.email,
-          email_verified: account.emailVerified,
-          name: account.name,
-          updated_at: Math.floor(account.updatedAt / 1000),
-        };
-      },
-    };
+    const claims = await accounts.claimsFor(sub);
+    if (!claims) return undefined;
+    return { accountId: claims.sub, claims: async () => ({ ...claims }) };
   };
 }

@@ -1,16 +1,27 @@
 import { Provider } from 'oidc-provider';
 import { StartupError } from '../errors/app-error.ts';
 import type { Logger } from '../logger/logger.ts';
+import type { SecurityEventSink } from './adapter.ts';
 import { buildProviderConfiguration, type ProviderConfigurationDeps } from './configuration.ts';
 import { subscribeProviderEvents } from './events.ts';
+import type { JwtAccessTokens } from './jwt-access-tokens.ts';
+import { protocolMiddleware } from './protocol-middleware.ts';
 
 export type { Provider } from 'oidc-provider';
+
+export interface ProviderExtras {
+  logger: Logger;
+  security: SecurityEventSink;
+  jwtAccessTokens: JwtAccessTokens;
+  /** false: RP-initiated logout leaves the refresh tokens issued in the session alive. */
+  revokeRefreshTokensOnLogout: boolean;
+}
 
 /**
  * Constructs the protocol engine and validates every static client with oidc-provider's own
  * rules now, so a bad client stops start-up instead of failing at its first request.
  */
-export async function createProvider(issuer: string, deps: ProviderConfigurationDeps, logger: Logger): Promise<Provider> {
+export async function createProvider(issuer: string, deps: ProviderConfigurationDeps, extras: ProviderExtras): Promise<Provider> {
   let provider: Provider;
   try {
     provider = new Provider(issuer, buildProviderConfiguration(deps));
@@ -25,6 +36,15 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
       throw new StartupError(`Clients file: client "${client.client_id}" is invalid: ${description ?? message}`, error);
     }
   }
-  subscribeProviderEvents(provider, logger);
+  provider.use(protocolMiddleware(extras.jwtAccessTokens));
+  subscribeProviderEvents(provider, extras.logger, extras.security);
+  if (!extras.revokeRefreshTokensOnLogout) {
+    // oidc-provider keeps a grant through logout when its session authorization "persists
+    // logout" (lib/actions/end_session.js); that is how the refresh tokens survive.
+    provider.on('authorization.success', (ctx) => {
+      const clientId = ctx.oidc.client?.clientId;
+      if (clientId && ctx.oidc.session) ctx.oidc.session.authorizationFor(clientId)!.persistsLogout = true;
+    });
+  }
   return provider;
 }

@@ -9,6 +9,17 @@ export interface AccountService {
    */
   authenticate(email: string, password: string): Promise<AccountRecord | undefined>;
   findById(id: string): Promise<AccountRecord | undefined>;
+  /** The account's claims (OIDC Core §5.1 names, plus roles); undefined for a missing or disabled account. */
+  claimsFor(id: string): Promise<AccountClaims | undefined>;
+}
+
+export interface AccountClaims {
+  sub: string;
+  email: string;
+  email_verified: boolean;
+  name: string | undefined;
+  roles: string[];
+  updated_at: number;
 }
 
 export function createAccountService(deps: { accounts: AccountStore; passwords: PasswordHasher; logger: Logger }): AccountService {
@@ -31,5 +42,17 @@ export function createAccountService(deps: { accounts: AccountStore; passwords: 
       return account;
     },
     findById: (id) => accounts.findById(id),
+    async claimsFor(id) {
+      const account = await accounts.findById(id);
+      if (!account || account.disabled) return undefined;
+      return {
+        sub: account.id,
+        email: account.email,
+        email_verified: account.emailVerified,
+        name: account.name,
+        roles: account.roles,
+        updated_at: Math.floor(account.updatedAt / 1000),
+      };
+    },
   };
 }

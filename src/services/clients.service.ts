@@ -1,79 +1,145 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { StartupError } from '../errors/app-error.ts';
+import { apiSchema, type ApiDefinition } from './apis.service.ts';
 
 const absoluteUrl = z.url({ error: 'must be an absolute URL' }).refine((u) => !u.includes('#'), 'must not contain a fragment');
 
 /**
- * The client metadata Keyward accepts in the clients file (OIDC Dynamic Client Registration
- * §2 names). Unknown fields are refused so that a typo cannot silently weaken a client.
+ * What a client is for. Each kind fixes what it may do:
+ * - public: SPA or native app, no secret (`none`), authorization code + refresh token;
+ * - web: confidential server-side app, authenticates exactly as registered, code + refresh token;
+ * - service: machine-to-machine, client_credentials only;
+ * - resource_server: an API that may only introspect tokens meant for it.
  */
-export const clientMetadataSchema = z
-  .strictObject({
-    client_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'),
-    client_name: z.string().min(1).max(100).optional(),
-    client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
-    application_type: z.enum(['web', 'native']).optional(),
-    redirect_uris: z.array(absoluteUrl).optional(),
-    post_logout_redirect_uris: z.array(absoluteUrl).optional(),
-    grant_types: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).min(1).optional(),
-    response_types: z.array(z.literal('code')).optional(),
-    token_endpoint_auth_method: z.enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']).optional(),
-    id_token_signed_response_alg: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
-    scope: z.string().max(1000).optional(),
-    logo_uri: absoluteUrl.optional(),
-    client_uri: absoluteUrl.optional(),
-    policy_uri: absoluteUrl.optional(),
-    tos_uri: absoluteUrl.optional(),
-    jwks_uri: absoluteUrl.optional(),
-  })
-  .superRefine((client, ctx) => {
-    const method = client.token_endpoint_auth_method ?? 'client_secret_basic';
-    const needsSecret = method === 'client_secret_basic' || method === 'client_secret_post';
-    if (needsSecret && !client.client_secret) {
-      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: `is required with token_endpoint_auth_method ${method}` });
-    }
-    if (!needsSecret && client.client_secret) {
-      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: `must not be set with token_endpoint_auth_method ${method}` });
-    }
-  });
+export const CLIENT_KINDS = ['public', 'web', 'service', 'resource_server'] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
 
-export type ClientMetadata = z.infer<typeof clientMetadataSchema>;
+const CONFIDENTIAL_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
-const clientsFileSchema = z.strictObject({ clients: z.array(z.unknown()) });
+/**
+ * Client metadata accepted in the clients file (OIDC Dynamic Client Registration §2 names,
+ * plus `kind` and, for resource servers, `api`). Unknown fields are refused so that a typo
+ * cannot silently weaken a client.
+ */
+const clientInputSchema = z.strictObject({
+  client_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'),
+  kind: z.enum(CLIENT_KINDS, { error: `must be one of ${CLIENT_KINDS.join(', ')}` }),
+  client_name: z.string().min(1).max(100).optional(),
+  client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
+  application_type: z.enum(['web', 'native']).optional(),
+  redirect_uris: z.array(absoluteUrl).optional(),
+  post_logout_redirect_uris: z.array(absoluteUrl).optional(),
+  grant_types: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).optional(),
+  token_endpoint_auth_method: z.enum(['none', ...CONFIDENTIAL_METHODS]).optional(),
+  id_token_signed_response_alg: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
+  scope: z.string().max(1000).optional(),
+  logo_uri: absoluteUrl.optional(),
+  client_uri: absoluteUrl.optional(),
+  policy_uri: absoluteUrl.optional(),
+  tos_uri: absoluteUrl.optional(),
+  jwks_uri: absoluteUrl.optional(),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+  backchannel_logout_uri: absoluteUrl.optional(),
+  backchannel_logout_session_required: z.boolean().optional(),
+  /** resource_server only: the identifier of the API it serves. */
+  api: z.string().optional(),
+});
 
-/** Parses and validates the clients file; every problem names the client and the field. */
-export function parseClientsFile(text: string, source: string): ClientMetadata[] {
+type ParsedClient = z.output<typeof clientInputSchema>;
+
+/** Complete metadata for oidc-provider: what the file said plus what the kind implies. */
+export type ClientMetadata = ParsedClient & {
+  token_endpoint_auth_method: NonNullable<ParsedClient['token_endpoint_auth_method']>;
+  grant_types: string[];
+  response_types: 'code'[];
+  redirect_uris: string[];
+};
+
+export const clientMetadataSchema = clientInputSchema.superRefine(checkKindRules).transform(applyKindDefaults);
+
+function checkKindRules(client: ParsedClient, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const method = client.token_endpoint_auth_method ?? (client.kind === 'public' ? 'none' : 'client_secret_basic');
+  const grants = client.grant_types ?? [];
+  if (client.kind === 'public' && method !== 'none') issue('token_endpoint_auth_method', 'must be none for a public client');
+  if (client.kind !== 'public' && method === 'none') issue('token_endpoint_auth_method', `must be one of ${CONFIDENTIAL_METHODS.join(', ')} for a ${client.kind} client`);
+  const needsSecret = method === 'client_secret_basic' || method === 'client_secret_post';
+  if (needsSecret && !client.client_secret) issue('client_secret', `is required with token_endpoint_auth_method ${method}`);
+  if (!needsSecret && client.client_secret) issue('client_secret', `must not be set with token_endpoint_auth_method ${method}`);
+  if (method === 'private_key_jwt' && !client.jwks && !client.jwks_uri) issue('jwks', 'or jwks_uri is required with private_key_jwt');
+  const interactive = client.kind === 'public' || client.kind === 'web';
+  if (interactive && !client.redirect_uris?.length) issue('redirect_uris', `is required for a ${client.kind} client`);
+  if (interactive && grants.includes('client_credentials')) issue('grant_types', `must not include client_credentials for a ${client.kind} client`);
+  if (!interactive && client.redirect_uris?.length) issue('redirect_uris', `must not be set for a ${client.kind} client`);
+  if (client.kind === 'service' && grants.some((g) => g !== 'client_credentials')) issue('grant_types', 'must be ["client_credentials"] for a service client');
+  if (client.kind === 'resource_server' && grants.length > 0) issue('grant_types', 'must be empty for a resource_server client');
+  if (client.kind === 'resource_server' && !client.api) issue('api', 'is required for a resource_server client (the API identifier it serves)');
+  if (client.kind !== 'resource_server' && client.api) issue('api', 'is only for resource_server clients');
+}
+
+/** Fills in what each kind implies, so oidc-provider gets complete, consistent metadata. */
+function applyKindDefaults(client: ParsedClient): ClientMetadata {
+  const interactive = client.kind === 'public' || client.kind === 'web';
+  return {
+    ...client,
+  token_endpoint_auth_method: client.token_endpoint_auth_method ?? (client.kind === 'public' ? 'none' : 'client_secret_basic'),
+  grant_types: client.grant_types ?? (interactive ? ['authorization_code', 'refresh_token'] : client.kind === 'service' ? ['client_credentials'] : []),
+    response_types: interactive ? ['code' as const] : [],
+  redirect_uris: client.redirect_uris ?? [],
+  };
+}
+
+export interface Registry {
+  clients: ClientMetadata[];
+  apis: ApiDefinition[];
+}
+
+const registryFileSchema = z.strictObject({ clients: z.array(z.unknown()), apis: z.array(z.unknown()).default([]) });
+
+/** Parses and validates the clients file; every problem names the client (or API) and the field. */
+export function parseClientsFile(text: string, source: string): Registry {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     throw new StartupError(`Clients file ${source} is not valid JSON: ${(error as Error).message}`);
   }
-  const file = clientsFileSchema.safeParse(json);
-  if (!file.success) throw new StartupError(`Clients file ${source} must be an object {"clients": [ ... ]}`);
+  const file = registryFileSchema.safeParse(json);
+  if (!file.success) throw new StartupError(`Clients file ${source} must be an object {"clients": [ ... ], "apis": [ ... ]}`);
 
   const problems: string[] = [];
-  const clients: ClientMetadata[] = [];
-  const seen = new Set<string>();
-  file.data.clients.forEach((entry, index) => {
-    const id = (entry as { client_id?: unknown })?.client_id;
-    const label = typeof id === 'string' ? `client "${id}"` : `client #${index + 1}`;
-    const parsed = clientMetadataSchema.safeParse(entry);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${label}, field ${issue.path.join('.') || '(entry)'}: ${issue.message}`);
-      return;
-    }
-    if (seen.has(parsed.data.client_id)) problems.push(`${label}: client_id is declared twice`);
-    seen.add(parsed.data.client_id);
-    clients.push(parsed.data);
-  });
+  const apis = parseEntries(file.data.apis, apiSchema, 'identifier', 'API', problems);
+  const clients = parseEntries(file.data.clients, clientMetadataSchema, 'client_id', 'client', problems);
+  if (apis.filter((api) => api.default).length > 1) problems.push('APIs: at most one may be the default');
+  const identifiers = new Set(apis.map((api) => api.identifier));
+  for (const client of clients) {
+    if (client.api && !identifiers.has(client.api)) problems.push(`client "${client.client_id}", field api: no API "${client.api}" is declared`);
+  }
   if (problems.length > 0) throw new StartupError(`Clients file ${source} is invalid: ${problems.join('; ')}`);
-  return clients;
+  return { clients, apis };
 }
 
-export async function loadClientsFile(path: string | undefined): Promise<ClientMetadata[]> {
-  if (!path) return [];
+function parseEntries<S extends z.ZodType>(entries: unknown[], schema: S, idField: string, noun: string, problems: string[]): z.output<S>[] {
+  const parsed: z.output<S>[] = [];
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    const id = (entry as Record<string, unknown> | null)?.[idField];
+    const label = typeof id === 'string' ? `${noun} "${id}"` : `${noun} #${index + 1}`;
+    const result = schema.safeParse(entry);
+    if (!result.success) {
+      for (const issue of result.error.issues) problems.push(`${label}, field ${issue.path.join('.') || '(entry)'}: ${issue.message}`);
+      return;
+    }
+    if (typeof id === 'string' && seen.has(id)) problems.push(`${label}: ${idField} is declared twice`);
+    if (typeof id === 'string') seen.add(id);
+    parsed.push(result.data);
+  });
+  return parsed;
+}
+
+export async function loadClientsFile(path: string | undefined): Promise<Registry> {
+  if (!path) return { clients: [], apis: [] };
   let text: string;
   try {
     text = await readFile(path, 'utf8');

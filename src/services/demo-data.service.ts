@@ -11,6 +11,7 @@ export const DEMO_ACCOUNT = { email: 'demo@keyward.test', password: 'keyward-dem
 export function demoClient(issuer: string): ClientMetadata {
   return {
     client_id: 'keyward-demo',
+    kind: 'public',
     client_name: 'Keyward demo app',
     application_type: 'web',
     token_endpoint_auth_method: 'none',

@@ -1,4 +1,4 @@
-import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../lib/clock.ts';
@@ -13,13 +13,18 @@ async function toPrivateJwk(privateKey: KeyObject, alg: StoredSigningKey['alg'])
   return { ...jwk, kid, alg, use: 'sig' };
 }
 
-/** A fresh key set: ES256 for access tokens (cheap to sign), RS256 for ID tokens (OIDC Core §15.1 requires it). */
+/**
+ * A fresh key set: ES256 for access tokens (cheap to sign), RS256 for ID tokens (the
+ * OpenID Connect default every relying party accepts, OIDC Core §15.1), and EdDSA (Ed25519)
+ * for clients that register it.
+ */
 export async function generateSigningKeys(clock: Clock): Promise<StoredSigningKey[]> {
   const ec = await generate('ec', { namedCurve: 'P-256' });
   const rsa = await generate('rsa', { modulusLength: 2048 });
+  const ed = await generate('ed25519');
   const now = clock.now();
   const keys: StoredSigningKey[] = [];
-  for (const [privateKey, alg] of [[ec.privateKey, 'ES256'], [rsa.privateKey, 'RS256']] as const) {
+  for (const [privateKey, alg] of [[ec.privateKey, 'ES256'], [rsa.privateKey, 'RS256'], [ed.privateKey, 'EdDSA']] as const) {
     const privateJwk = await toPrivateJwk(privateKey, alg);
     keys.push({ kid: String(privateJwk.kid), alg, privateJwk, createdAt: now });
   }
@@ -34,4 +39,14 @@ export async function loadSigningKeys(store: SigningKeyStore, clock: Clock): Pro
   const stored = await store.list();
   if (stored.length > 0) return stored;
   return store.initialiseIfEmpty(await generateSigningKeys(clock));
+}
+
+/** The public halves, as published at /jwks (what verifiers of Keyward's tokens use). */
+export function publicJwks(keys: readonly StoredSigningKey[]): { keys: JWK[] } {
+  return {
+    keys: keys.map(({ privateJwk, kid, alg }) => {
+      const publicJwk = createPublicKey({ key: privateJwk as JsonWebKey, format: 'jwk' }).export({ format: 'jwk' }) as JWK;
+      return { ...publicJwk, kid, alg, use: 'sig' };
+    }),
+  };
 }

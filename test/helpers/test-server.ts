@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
+import type { Clock } from '../../src/lib/clock.ts';
 import { startServer, type RunningServer } from '../../src/main.ts';
 import { captureLogger, type CapturedLogs } from './capture-logger.ts';
 import { tempDir } from './temp-dir.ts';
@@ -9,6 +10,7 @@ import { tempDir } from './temp-dir.ts';
 /** A confidential web client declared in the test clients file. */
 export const TEST_WEB_CLIENT = {
   client_id: 'test-web',
+  kind: 'web',
   client_secret: 'test-web-secret-0123456789abcdef0123456789',
   client_name: 'Test Web App',
   redirect_uris: ['http://localhost:8080/callback'],
@@ -41,6 +43,10 @@ export interface TestKeywardOptions {
   /** Reuse a port (restart tests: the issuer URL includes it). */
   port?: number;
   env?: Record<string, string>;
+  /** The clock Keyward's stores and adapter use (oidc-provider itself keeps the system clock). */
+  clock?: Clock;
+  /** More clients and APIs for the clients file (the test web client is always there). */
+  registry?: { clients?: object[]; apis?: object[] };
 }
 
 /** Starts the whole app on 127.0.0.1 with test settings: cheap argon2, demo data, a test client. */
@@ -48,7 +54,10 @@ export async function startTestKeyward(options: TestKeywardOptions = {}): Promis
   const dir = tempDir();
   const databaseFile = options.databaseFile ?? join(dir, 'keyward.sqlite');
   const clientsFile = join(dir, 'clients.json');
-  writeFileSync(clientsFile, JSON.stringify({ clients: [TEST_WEB_CLIENT] }));
+  writeFileSync(clientsFile, JSON.stringify({
+    clients: [TEST_WEB_CLIENT, ...(options.registry?.clients ?? [])],
+    apis: options.registry?.apis ?? [],
+  }));
   const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   const config = loadConfig({
@@ -65,6 +74,41 @@ export async function startTestKeyward(options: TestKeywardOptions = {}): Promis
     ...options.env,
   }, false);
   const logs = captureLogger();
-  const running = await startServer(config, { logger: logs.logger });
+  const running = await startServer(config, { logger: logs.logger, ...(options.clock ? { clock: options.clock } : {}) });
   return { issuer, port, databaseFile, running, logs, stop: () => running.stop() };
+}
+
+/** An API issuing JWT access tokens with account claims, and the clients that go with it. */
+export const TEST_API = {
+  identifier: 'https://orders.test',
+  name: 'Orders API',
+  scopes: { 'orders:read': 'See your orders', 'orders:write': 'Place orders for you' },
+  claims: ['email', 'roles'],
+} as const;
+
+export const TEST_RESOURCE_SERVER = {
+  client_id: 'orders-api',
+  kind: 'resource_server',
+  api: TEST_API.identifier,
+  client_secret: 'orders-api-secret-0123456789abcdef0123456789',
+} as const;
+
+export const TEST_SERVICE_CLIENT = {
+  client_id: 'nightly-job',
+  kind: 'service',
+  client_secret: 'nightly-job-secret-0123456789abcdef0123456789',
+} as const;
+
+export const basicAuthorization = (client: { client_id: string; client_secret: string }) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}`;
+
+/** POSTs a form to a protocol endpoint as `client` (client_secret_basic); returns status and JSON body. */
+export async function postAsClient(url: string, client: { client_id: string; client_secret: string }, form: Record<string, string>) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: basicAuthorization(client), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams(form),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
 }

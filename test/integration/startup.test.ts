@@ -75,7 +75,7 @@ describe('keyward start-up', () => {
   it('refuses a malformed clients file with one line naming the client and the field', async () => {
     const dir = tempDir();
     const clientsFile = join(dir, 'clients.json');
-    writeFileSync(clientsFile, JSON.stringify({ clients: [{ client_id: 'spa', token_endpoint_auth_method: 'none', redirect_uris: ['nope'] }] }));
+    writeFileSync(clientsFile, JSON.stringify({ clients: [{ client_id: 'spa', kind: 'public', redirect_uris: ['nope'] }] }));
     const result = await runCli(['start'], { PORT: String(await freePort()), DATABASE_URL: `sqlite:${join(dir, 'k.sqlite')}`, CLIENTS_FILE: clientsFile });
     expectOneLineFailure(result, /client "spa", field redirect_uris\.0: must be an absolute URL/);
   });
@@ -83,8 +83,8 @@ describe('keyward start-up', () => {
   it('refuses a client that oidc-provider itself rejects, naming it', async () => {
     const dir = tempDir();
     const clientsFile = join(dir, 'clients.json');
-    // Schema-valid, but a public client cannot use client_credentials (oidc-provider's own rule).
-    writeFileSync(clientsFile, JSON.stringify({ clients: [{ client_id: 'svc', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], response_types: [] }] }));
+    // Schema-valid, but a native app may redirect over http only to loopback (oidc-provider's own rule).
+    writeFileSync(clientsFile, JSON.stringify({ clients: [{ client_id: 'svc', kind: 'public', application_type: 'native', redirect_uris: ['http://example.com/cb'] }] }));
     const result = await runCli(['start'], { PORT: String(await freePort()), DATABASE_URL: `sqlite:${join(dir, 'k.sqlite')}`, CLIENTS_FILE: clientsFile });
     expectOneLineFailure(result, /^keyward: Clients file: client "svc" is invalid: /);
   });

@@ -15,7 +15,7 @@ describe('oidc-provider adapter', () => {
     clock = new FakeClock();
     stores = createSqliteStores({ location: ':memory:', busyTimeoutMs: 0 }, clock);
     await stores.migrate();
-    adapterFor = createOidcAdapterFactory(stores.oidcRecords, clock);
+    adapterFor = createOidcAdapterFactory(stores.oidcRecords, clock, { refreshTokenGraceSeconds: 0, onSecurityEvent: () => undefined });
   });
 
   it('turns expiresIn seconds into an expiry checked at read time', async () => {

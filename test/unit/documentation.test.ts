@@ -12,7 +12,8 @@ describe('documentation', () => {
   });
 
   it('the example clients file is valid', () => {
-    const clients = parseClientsFile(readFileSync('config/clients.example.json', 'utf8'), 'config/clients.example.json');
-    expect(clients.map((c) => c.client_id)).toEqual(['my-spa', 'my-web-app']);
+    const { clients, apis } = parseClientsFile(readFileSync('config/clients.example.json', 'utf8'), 'config/clients.example.json');
+    expect(clients.map((c) => c.kind)).toEqual(['public', 'web', 'service', 'resource_server']);
+    expect(apis.map((a) => a.identifier)).toEqual(['https://api.example.com']);
   });
 });

@@ -1,0 +1,71 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Clock } from '../lib/clock.ts';
+import type { OidcRecordStore } from '../stores/types.ts';
+import { apiOf, kindOf } from './token-policies.ts';
+
+/**
+ * oidc-provider does not store JWT access tokens, so it cannot introspect or revoke them
+ * (it answers unsupported_token_type). Keyward records each one's jti when it is signed and
+ * answers for them itself: a JWT is active while its signature, issuer and expiry check
+ * out, its record exists (revocation deletes it) and its grant still exists.
+ */
+export const JWT_ACCESS_TOKEN_MODEL = 'JwtAccessToken';
+
+export interface JwtAccessTokens {
+  /** formats.customizers.jwt: runs while the token is signed, before it reaches the client. */
+  record(ctx: unknown, token: { grantId?: string }, jwt: { payload: JWTPayload }): Promise<void>;
+  /** The RFC 7662 response for a JWT access token presented by `client`. */
+  introspect(ctx: KoaContextWithOIDC, value: string, client: unknown): Promise<Record<string, unknown>>;
+  /** RFC 7009 for a JWT access token: forgets it if `client` is the one it was issued to. */
+  revoke(value: string, client: { clientId: string }): Promise<void>;
+}
+
+export function isJwt(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    return Boolean(decodeProtectedHeader(value));
+  } catch {
+    return false;
+  }
+}
+
+export function createJwtAccessTokens(deps: { store: OidcRecordStore; clock: Clock; issuer: string; publicJwks: JSONWebKeySet }): JwtAccessTokens {
+  const keys = createLocalJWKSet(deps.publicJwks);
+  const verify = async (value: string): Promise<JWTPayload | undefined> => {
+    try {
+      const { payload } = await jwtVerify(value, keys, { issuer: deps.issuer, typ: 'at+jwt', currentDate: new Date(deps.clock.now()) });
+      return typeof payload.jti === 'string' ? payload : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    async record(_ctx, token, { payload }) {
+      await deps.store.upsert(
+        JWT_ACCESS_TOKEN_MODEL, String(payload.jti),
+        { grantId: token.grantId, clientId: payload.client_id, aud: payload.aud },
+        (payload.exp ?? 0) * 1000,
+      );
+    },
+
+    async introspect(ctx, value, client) {
+      const inactive = { active: false };
+      const payload = await verify(value);
+      if (!payload || payload.aud !== apiOf(client) || kindOf(client) !== 'resource_server') return inactive;
+      const record = await deps.store.find(JWT_ACCESS_TOKEN_MODEL, payload.jti!);
+      if (!record) return inactive;
+      if (typeof record.grantId === 'string') {
+        const grant = await ctx.oidc.provider.Grant.find(record.grantId);
+        if (!grant || grant.clientId !== payload.client_id) return inactive;
+      }
+      return { ...payload, active: true, token_type: 'Bearer' };
+    },
+
+    async revoke(value, client) {
+      const payload = await verify(value);
+      if (payload && payload.client_id === client.clientId) await deps.store.destroy(JWT_ACCESS_TOKEN_MODEL, payload.jti!);
+    },
+  };
+}

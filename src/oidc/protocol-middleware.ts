@@ -1,0 +1,41 @@
+import type { Middleware } from 'koa';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { isJwt, type JwtAccessTokens } from './jwt-access-tokens.ts';
+import { kindOf } from './token-policies.ts';
+
+const isUnsupportedTokenType = (body: unknown) => (body as { error?: string } | undefined)?.error === 'unsupported_token_type';
+
+/**
+ * Runs around oidc-provider's own route handlers (docs: "Pre- and post-middlewares") to
+ * finish what the introspection and revocation endpoints need in Keyward.
+ */
+export function protocolMiddleware(jwtAccessTokens: JwtAccessTokens): Middleware {
+  return async (koaCtx, next) => {
+    await next();
+    const ctx = koaCtx as unknown as KoaContextWithOIDC;
+    const client = ctx.oidc?.client;
+    if (!client) return; // client authentication failed: keep oidc-provider's invalid_client
+    const token = ctx.oidc.params?.token;
+
+    if (ctx.oidc.route === 'introspection') {
+      // Refused for every token alike, so that the answer reveals nothing about the token.
+      if (kindOf(client) !== 'resource_server') {
+        ctx.status = 400;
+        ctx.body = { error: 'unauthorized_client', error_description: 'only resource servers may introspect tokens' };
+      } else if (isUnsupportedTokenType(ctx.body) && isJwt(token)) {
+        ctx.status = 200;
+        ctx.body = await jwtAccessTokens.introspect(ctx, token, client);
+      }
+    }
+
+    if (ctx.oidc.route === 'revocation') {
+      if (isUnsupportedTokenType(ctx.body) && isJwt(token)) {
+        await jwtAccessTokens.revoke(token, client);
+        ctx.status = 200;
+      }
+      // RFC 7009 §2.2: the body is ignored, but an empty text/plain 200 makes common clients
+      // (oidc-client-ts, simple-oauth2) throw; an empty JSON object satisfies them all.
+      if (ctx.status === 200) ctx.body = {};
+    }
+  };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** Account claims an API may ask to have copied into its access tokens, and the scope that releases each. */
+export const ACCOUNT_CLAIM_SCOPES = {
+  email: 'email',
+  email_verified: 'email',
+  name: 'profile',
+  roles: 'roles',
+} as const;
+
+export type AccountClaimName = keyof typeof ACCOUNT_CLAIM_SCOPES;
+
+const scopeName = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'must be a scope token (RFC 6749 §3.3)');
+
+/**
+ * An API (resource server) that access tokens are issued for, selected by the RFC 8707
+ * `resource` parameter. Its identifier is the resource indicator and the tokens' `aud`.
+ */
+export const apiSchema = z.strictObject({
+  identifier: z
+    .url({ error: 'must be an absolute URI (RFC 8707 §2)' })
+    .refine((u) => !u.includes('#'), 'must not contain a fragment (RFC 8707 §2)'),
+  name: z.string().min(1).max(100).optional(),
+  /** Scope → plain-words description shown on the consent page. */
+  scopes: z.record(scopeName, z.string().min(1).max(200)).default({}),
+  token_format: z.enum(['jwt', 'opaque']).default('jwt'),
+  /** ES256 by default: about three times cheaper to sign than RS256. */
+  signing_alg: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
+  access_token_ttl: z.number().int().min(30).max(24 * 3600).optional(),
+  /** Account claims copied into access tokens when the granted scope releases them. */
+  claims: z.array(z.enum(Object.keys(ACCOUNT_CLAIM_SCOPES) as [AccountClaimName, ...AccountClaimName[]])).default([]),
+  /** The API a client gets tokens for when it sends no `resource`. At most one. */
+  default: z.boolean().default(false),
+});
+
+export type ApiDefinition = z.infer<typeof apiSchema>;
+
+/** Looks APIs up by identifier; the default one, if any. */
+export interface ApiRegistry {
+  readonly all: readonly ApiDefinition[];
+  readonly defaultApi: ApiDefinition | undefined;
+  find(identifier: string): ApiDefinition | undefined;
+}
+
+export function createApiRegistry(apis: readonly ApiDefinition[]): ApiRegistry {
+  const byIdentifier = new Map(apis.map((api) => [api.identifier, api]));
+  return {
+    all: apis,
+    defaultApi: apis.find((api) => api.default),
+    find: (identifier) => byIdentifier.get(identifier),
+  };
+}
