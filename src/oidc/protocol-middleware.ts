@@ -17,6 +17,12 @@ export function protocolMiddleware(jwtAccessTokens: JwtAccessTokens): Middleware
     if (!client) return; // client authentication failed: keep oidc-provider's invalid_client
     const token = ctx.oidc.params?.token;
 
+    // RFC 6749 §5.2 names this case unauthorized_client; oidc-provider says invalid_request.
+    const body = ctx.body as { error?: string; error_description?: string } | undefined;
+    if (ctx.oidc.route === 'token' && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
+      body.error = 'unauthorized_client';
+    }
+
     if (ctx.oidc.route === 'introspection') {
       // Refused for every token alike, so that the answer reveals nothing about the token.
       if (kindOf(client) !== 'resource_server') {

@@ -4,6 +4,7 @@ import type { Logger } from '../logger/logger.ts';
 import type { SecurityEventSink } from './adapter.ts';
 import { buildProviderConfiguration, type ProviderConfigurationDeps } from './configuration.ts';
 import { subscribeProviderEvents } from './events.ts';
+import { enforceRegisteredSecretMethod } from './exact-client-auth.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { protocolMiddleware } from './protocol-middleware.ts';
 
@@ -36,6 +37,7 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
       throw new StartupError(`Clients file: client "${client.client_id}" is invalid: ${description ?? message}`, error);
     }
   }
+  enforceRegisteredSecretMethod(provider);
   provider.use(protocolMiddleware(extras.jwtAccessTokens));
   subscribeProviderEvents(provider, extras.logger, extras.security);
   if (!extras.revokeRefreshTokensOnLogout) {

@@ -3,9 +3,22 @@ import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { TEST_WEB_CLIENT } from './test-server.ts';
 import { signInAndConsent, UserAgent } from './user-agent.ts';
 
-/** openid-client configured as the test web client against `issuer` (http allowed: loopback only). */
-export function discoverTestClient(issuer: string): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(issuer), TEST_WEB_CLIENT.client_id, TEST_WEB_CLIENT.client_secret, undefined, {
+interface TestClient {
+  client_id: string;
+  client_secret?: string;
+  redirect_uris: readonly string[];
+  id_token_signed_response_alg?: string;
+}
+
+/** openid-client configured as `client` (the test web client by default) against `issuer` (http allowed: loopback only). */
+export function discoverTestClient(issuer: string, client: TestClient = TEST_WEB_CLIENT): Promise<oidc.Configuration> {
+  const metadata = {
+    redirect_uris: [...client.redirect_uris],
+    ...(client.client_secret ? { client_secret: client.client_secret } : {}),
+    ...(client.id_token_signed_response_alg ? { id_token_signed_response_alg: client.id_token_signed_response_alg } : {}),
+  };
+  const authentication = client.client_secret ? oidc.ClientSecretBasic(client.client_secret) : oidc.None();
+  return oidc.discovery(new URL(issuer), client.client_id, metadata, authentication, {
     execute: [oidc.allowInsecureRequests],
   });
 }
@@ -18,17 +31,18 @@ export interface StartedAuthorization {
 }
 
 /** An authorization request with PKCE S256, state and nonce, as a careful relying party sends it. */
-export async function startAuthorization(rp: oidc.Configuration, scope = 'openid'): Promise<StartedAuthorization> {
+export async function startAuthorization(rp: oidc.Configuration, scope = 'openid', extra: Record<string, string> = {}): Promise<StartedAuthorization> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const url = oidc.buildAuthorizationUrl(rp, {
-    redirect_uri: TEST_WEB_CLIENT.redirect_uris[0],
+    redirect_uri: String((rp.clientMetadata().redirect_uris as string[] | undefined)?.[0] ?? TEST_WEB_CLIENT.redirect_uris[0]),
     scope,
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     state,
     nonce,
+    ...extra,
   });
   return { url, verifier, state, nonce };
 }
@@ -39,8 +53,8 @@ export function redeem(rp: oidc.Configuration, started: StartedAuthorization, ca
 }
 
 /** A whole code flow for the demo user: authorize, sign in and consent over HTTP, redeem. */
-export async function completeCodeFlow(rp: oidc.Configuration, options: { scope?: string; agent?: UserAgent } = {}) {
-  const started = await startAuthorization(rp, options.scope);
+export async function completeCodeFlow(rp: oidc.Configuration, options: { scope?: string; agent?: UserAgent; extra?: Record<string, string> } = {}) {
+  const started = await startAuthorization(rp, options.scope, options.extra);
   const callback = await signInAndConsent(options.agent ?? new UserAgent(), started.url, DEMO_ACCOUNT);
   return redeem(rp, started, callback);
 }
