@@ -62,6 +62,15 @@ describe('authorization code flow with PKCE (openid-client as the relying party)
     await expect(oidc.refreshTokenGrant(rp, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('lets exactly one of racing uses of a refresh token rotate it, and revokes the family (no grace window)', async () => {
+    const flow = await completeCodeFlow(rp);
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => oidc.refreshTokenGrant(rp, flow.refresh_token!)));
+    const rotated = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof oidc.refreshTokenGrant>>> => r.status === 'fulfilled');
+    expect(rotated).toHaveLength(1);
+    await expect(oidc.refreshTokenGrant(rp, rotated[0]!.value.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(keyward.logs.lines().some((l) => l.securityEvent === 'refresh_token_reuse')).toBe(true);
+  });
+
   it('revokes a refresh token, ending its grant', async () => {
     const fresh = await completeCodeFlow(rp);
     await oidc.tokenRevocation(rp, fresh.refresh_token!);

@@ -70,3 +70,59 @@ describe('oidc-provider adapter', () => {
     expect(await adapterFor('Grant').find('g')).toMatchObject({ kind: 'Grant' });
   });
 });
+
+describe('oidc-provider adapter: reuse of consumed codes and refresh tokens', () => {
+  let clock: FakeClock;
+  let stores: Stores;
+  const events: { event: string; grantId?: string }[] = [];
+  const make = (grace: number) => createOidcAdapterFactory(stores.oidcRecords, clock, { refreshTokenGraceSeconds: grace, onSecurityEvent: (event, details) => events.push({ event, ...details }) });
+
+  beforeEach(async () => {
+    clock = new FakeClock();
+    stores = createSqliteStores({ location: ':memory:', busyTimeoutMs: 0 }, clock);
+    await stores.migrate();
+    events.length = 0;
+    for (const [model, id] of [['AccessToken', 'at'], ['RefreshToken', 'rt'], ['AuthorizationCode', 'code'], ['JwtAccessToken', 'jwt']]) {
+      await stores.oidcRecords.upsert(model!, id!, { grantId: 'g1', clientId: 'app' }, clock.now() + 3_600_000);
+    }
+    await stores.oidcRecords.upsert('Grant', 'g1', { jti: 'g1' }, undefined);
+  });
+
+  const familyLeft = async () => {
+    const found = await Promise.all([['AccessToken', 'at'], ['RefreshToken', 'rt'], ['JwtAccessToken', 'jwt'], ['Grant', 'g1']].map(([m, id]) => stores.oidcRecords.find(m!, id!)));
+    return found.filter(Boolean).length;
+  };
+
+  it('treats a consumed refresh token as unused within the grace window, and lets it be consumed again', async () => {
+    const adapter = make(10)('RefreshToken');
+    await adapter.consume('rt');
+    clock.advance(10_000);
+    expect(await adapter.find('rt')).not.toHaveProperty('consumed');
+    await expect(adapter.consume('rt')).resolves.toBeUndefined();
+    expect(events).toEqual([]);
+  });
+
+  it('after the grace window, refuses the second consume, revokes the family and reports it', async () => {
+    const adapter = make(10)('RefreshToken');
+    await adapter.consume('rt');
+    clock.advance(11_000);
+    expect(await adapter.find('rt')).toHaveProperty('consumed');
+    await expect(adapter.consume('rt')).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await familyLeft()).toBe(0);
+    expect(events).toEqual([{ event: 'refresh_token_reuse', grantId: 'g1', clientId: 'app', detectedBy: 'concurrent redemption' }]);
+  });
+
+  it('never gives authorization codes a grace window', async () => {
+    const adapter = make(10)('AuthorizationCode');
+    await adapter.consume('code');
+    await expect(adapter.consume('code')).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await familyLeft()).toBe(0);
+    expect(events[0]).toMatchObject({ event: 'authorization_code_reuse', grantId: 'g1' });
+  });
+
+  it('revokes JWT access token records with the access tokens of a grant', async () => {
+    await make(0)('AccessToken').revokeByGrantId('g1');
+    expect(await stores.oidcRecords.find('JwtAccessToken', 'jwt')).toBeUndefined();
+    expect(await stores.oidcRecords.find('RefreshToken', 'rt')).toBeDefined();
+  });
+});
