@@ -72,6 +72,9 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     responseTypes: ['code'],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     issueRefreshToken: policies.issueRefreshToken,
+    // Refresh tokens live by their own idle and absolute lifetimes, not the browser session's
+    // (#expireswithsession); logout ends them when LOGOUT_REVOKES_REFRESH_TOKENS says so.
+    expiresWithSession: async () => false,
     rotateRefreshToken: policies.rotateRefreshToken,
     revokeGrantPolicy: policies.revokeGrantPolicy,
     extraTokenClaims: policies.extraTokenClaims as Configuration['extraTokenClaims'],

@@ -40,13 +40,12 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
   enforceRegisteredSecretMethod(provider);
   provider.use(protocolMiddleware(extras.jwtAccessTokens));
   subscribeProviderEvents(provider, extras.logger, extras.security);
-  if (!extras.revokeRefreshTokensOnLogout) {
-    // oidc-provider keeps a grant through logout when its session authorization "persists
-    // logout" (lib/actions/end_session.js); that is how the refresh tokens survive.
-    provider.on('authorization.success', (ctx) => {
-      const clientId = ctx.oidc.client?.clientId;
-      if (clientId && ctx.oidc.session) ctx.oidc.session.authorizationFor(clientId)!.persistsLogout = true;
-    });
-  }
+  // oidc-provider revokes a grant at logout unless its session authorization "persists logout"
+  // (lib/actions/end_session.js), which it derives from expiresWithSession; Keyward decides
+  // it from LOGOUT_REVOKES_REFRESH_TOKENS instead, once the code has been issued.
+  provider.on('authorization.success', (ctx) => {
+    const clientId = ctx.oidc.client?.clientId;
+    if (clientId && ctx.oidc.session) ctx.oidc.session.authorizationFor(clientId)!.persistsLogout = !extras.revokeRefreshTokensOnLogout;
+  });
   return provider;
 }

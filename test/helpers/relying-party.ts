@@ -58,3 +58,14 @@ export async function completeCodeFlow(rp: oidc.Configuration, options: { scope?
   const callback = await signInAndConsent(options.agent ?? new UserAgent(), started.url, DEMO_ACCOUNT);
   return redeem(rp, started, callback);
 }
+
+/** RP-initiated logout through Keyward's confirmation page; returns the final redirect. */
+export async function signOut(agent: UserAgent, rp: oidc.Configuration, idToken: string, postLogoutRedirectUri: string): Promise<Response> {
+  const endSession = oidc.buildEndSessionUrl(rp, { id_token_hint: idToken, post_logout_redirect_uri: postLogoutRedirectUri, state: 'bye' });
+  const page = await agent.get(endSession);
+  const html = await page.text();
+  if (page.status !== 200 || !html.includes('Sign out?')) throw new Error(`expected the sign-out page, got ${page.status}`);
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+  const action = new URL(/action="([^"]+)"/.exec(html)![1]!, endSession.origin);
+  return agent.postForm(action, { xsrf, logout: 'yes' });
+}
