@@ -21,8 +21,58 @@ export interface OidcRecordStore {
   consume(model: string, id: string): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
   revokeByGrantId(model: string, grantId: string): Promise<void>;
+  /** Deletes every record of `models` that belongs to the account (sessions, grants, tokens); returns how many. */
+  revokeByAccountId(accountId: string, models: readonly string[]): Promise<number>;
   /** Physically removes expired records; returns how many. */
   sweepExpired(): Promise<number>;
+}
+
+export type OneTimeTokenPurpose = 'verify_email' | 'reset_password';
+
+/** Single-use links (email verification, password reset), stored only as a hash of the token. */
+export interface OneTimeTokenStore {
+  create(token: { tokenHash: string; purpose: OneTimeTokenPurpose; accountId: string; expiresAt: number }): Promise<void>;
+  /**
+   * Marks a live, unused token used and returns its account. Atomic: of concurrent callers
+   * exactly one gets the account; an expired, used or unknown token gives undefined.
+   */
+  consume(tokenHash: string, purpose: OneTimeTokenPurpose): Promise<string | undefined>;
+  /** True when the token exists, is unused and has not expired (for showing a form before consuming). */
+  isUsable(tokenHash: string, purpose: OneTimeTokenPurpose): Promise<boolean>;
+  /** Marks every unused token of the account for `purpose` used (e.g. after a reset). */
+  invalidateAll(accountId: string, purpose: OneTimeTokenPurpose): Promise<void>;
+  /** Removes expired and used tokens; returns how many. */
+  sweep(): Promise<number>;
+}
+
+/** Fixed-window counters shared by every replica (sign-in, registration and reset throttling). */
+export interface ThrottleStore {
+  /** Counts one event for `key` in a window of `windowMs` and returns the window's count so far. */
+  hit(key: string, windowMs: number): Promise<{ count: number; resetAt: number }>;
+  /** The current window's count, without counting. */
+  peek(key: string): Promise<{ count: number; resetAt: number }>;
+  reset(key: string): Promise<void>;
+  /** Removes counters whose window ended; returns how many. */
+  sweep(): Promise<number>;
+}
+
+export interface AuditEvent {
+  at: number;
+  event: string;
+  outcome: 'success' | 'failure' | 'denied' | 'blocked' | 'info';
+  accountId?: string | undefined;
+  clientId?: string | undefined;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+export interface AuditStore {
+  record(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  list(filter: { accountId?: string; event?: string; limit: number }): Promise<AuditEvent[]>;
+  /** Removes events older than `before` (epoch ms); returns how many. */
+  deleteOlderThan(before: number): Promise<number>;
 }
 
 export type SigningAlgorithm = 'ES256' | 'RS256' | 'EdDSA';
@@ -73,6 +123,7 @@ export interface AccountStore {
   findById(id: string): Promise<AccountRecord | undefined>;
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  markEmailVerified(id: string): Promise<void>;
   recordSignIn(id: string): Promise<void>;
 }
 
@@ -82,6 +133,9 @@ export interface Stores {
   readonly signingKeys: SigningKeyStore;
   readonly secrets: SecretStore;
   readonly accounts: AccountStore;
+  readonly oneTimeTokens: OneTimeTokenStore;
+  readonly throttle: ThrottleStore;
+  readonly audit: AuditStore;
   /** Creates tables and indexes; idempotent. */
   migrate(): Promise<void>;
   /** Throws when the schema is missing or outdated. */

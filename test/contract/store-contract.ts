@@ -138,6 +138,116 @@ export function describeStoreContract(backendName: string, createBackend: () => 
       });
     });
 
+    describe('OidcRecordStore by account', () => {
+      it('deletes the given models of one account only', async () => {
+        const future = clock.now() + HOUR;
+        await stores.oidcRecords.upsert('Session', 's1', { accountId: 'a1', uid: 'u1' }, future);
+        await stores.oidcRecords.upsert('RefreshToken', 'r1', { accountId: 'a1' }, future);
+        await stores.oidcRecords.upsert('Client', 'c1', { accountId: 'a1' }, future);
+        await stores.oidcRecords.upsert('Session', 's2', { accountId: 'a2', uid: 'u2' }, future);
+        expect(await stores.oidcRecords.revokeByAccountId('a1', ['Session', 'RefreshToken'])).toBe(2);
+        expect(await stores.oidcRecords.find('Session', 's1')).toBeUndefined();
+        expect(await stores.oidcRecords.find('RefreshToken', 'r1')).toBeUndefined();
+        expect(await stores.oidcRecords.find('Client', 'c1')).toBeDefined();
+        expect(await stores.oidcRecords.find('Session', 's2')).toBeDefined();
+      });
+    });
+
+    describe('OneTimeTokenStore', () => {
+      const token = (hash: string, ttl = HOUR) => ({ tokenHash: hash, purpose: 'reset_password' as const, accountId: 'acc', expiresAt: clock.now() + ttl });
+
+      it('gives the account once, and only for the right purpose', async () => {
+        await stores.oneTimeTokens.create(token('h1'));
+        expect(await stores.oneTimeTokens.isUsable('h1', 'reset_password')).toBe(true);
+        expect(await stores.oneTimeTokens.consume('h1', 'verify_email')).toBeUndefined();
+        expect(await stores.oneTimeTokens.consume('h1', 'reset_password')).toBe('acc');
+        expect(await stores.oneTimeTokens.consume('h1', 'reset_password')).toBeUndefined();
+        expect(await stores.oneTimeTokens.isUsable('h1', 'reset_password')).toBe(false);
+      });
+
+      it('refuses an expired token and an unknown one', async () => {
+        await stores.oneTimeTokens.create(token('h2', 1000));
+        clock.advance(1000);
+        expect(await stores.oneTimeTokens.consume('h2', 'reset_password')).toBeUndefined();
+        expect(await stores.oneTimeTokens.consume('nope', 'reset_password')).toBeUndefined();
+      });
+
+      it('gives the account to exactly one of concurrent consumers across connections', async () => {
+        const other = await backend.openSecondConnection(clock);
+        try {
+          await stores.oneTimeTokens.create(token('h3'));
+          const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? stores : other).oneTimeTokens.consume('h3', 'reset_password')));
+          expect(results.filter(Boolean)).toHaveLength(1);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('invalidates every unused token of an account, and sweeps used and expired ones', async () => {
+        await stores.oneTimeTokens.create(token('h4'));
+        await stores.oneTimeTokens.create(token('h5'));
+        await stores.oneTimeTokens.create({ ...token('h6'), accountId: 'other' });
+        await stores.oneTimeTokens.invalidateAll('acc', 'reset_password');
+        expect(await stores.oneTimeTokens.consume('h4', 'reset_password')).toBeUndefined();
+        expect(await stores.oneTimeTokens.consume('h5', 'reset_password')).toBeUndefined();
+        expect(await stores.oneTimeTokens.isUsable('h6', 'reset_password')).toBe(true);
+        expect(await stores.oneTimeTokens.sweep()).toBe(2);
+      });
+    });
+
+    describe('ThrottleStore', () => {
+      it('counts within a window and starts over after it', async () => {
+        expect(await stores.throttle.hit('k', 1000)).toEqual({ count: 1, resetAt: clock.now() + 1000 });
+        clock.advance(500);
+        expect((await stores.throttle.hit('k', 1000)).count).toBe(2);
+        expect((await stores.throttle.peek('k')).count).toBe(2);
+        clock.advance(500);
+        expect((await stores.throttle.peek('k')).count).toBe(0);
+        expect(await stores.throttle.hit('k', 1000)).toEqual({ count: 1, resetAt: clock.now() + 1000 });
+      });
+
+      it('keeps keys apart, resets one, and counts every concurrent hit across connections', async () => {
+        const other = await backend.openSecondConnection(clock);
+        try {
+          await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? stores : other).throttle.hit('shared', 60_000)));
+          await stores.throttle.hit('else', 60_000);
+          expect((await other.throttle.peek('shared')).count).toBe(30);
+          await stores.throttle.reset('shared');
+          expect((await stores.throttle.peek('shared')).count).toBe(0);
+          expect((await stores.throttle.peek('else')).count).toBe(1);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('sweeps counters whose window ended', async () => {
+        await stores.throttle.hit('old', 10);
+        await stores.throttle.hit('live', 60_000);
+        clock.advance(10);
+        expect(await stores.throttle.sweep()).toBe(1);
+      });
+    });
+
+    describe('AuditStore', () => {
+      it('records events and lists them newest first, by account and event', async () => {
+        await stores.audit.record({ at: 1, event: 'sign_in', outcome: 'failure', accountId: 'a1', ip: '127.0.0.1', userAgent: 'ua', details: { reason: 'password' } });
+        await stores.audit.record({ at: 2, event: 'sign_in', outcome: 'success', accountId: 'a1', clientId: 'app' });
+        await stores.audit.record({ at: 3, event: 'registration', outcome: 'success', accountId: 'a2' });
+        const forA1 = await stores.audit.list({ accountId: 'a1', limit: 10 });
+        expect(forA1.map((e) => e.outcome)).toEqual(['success', 'failure']);
+        expect(forA1[1]).toEqual({ at: 1, event: 'sign_in', outcome: 'failure', accountId: 'a1', clientId: undefined, ip: '127.0.0.1', userAgent: 'ua', details: { reason: 'password' } });
+        expect((await stores.audit.list({ event: 'registration', limit: 10 })).map((e) => e.accountId)).toEqual(['a2']);
+        expect(await stores.audit.list({ limit: 1 })).toHaveLength(1);
+      });
+
+      it('deletes events past retention', async () => {
+        await stores.audit.record({ at: 1, event: 'x', outcome: 'info' });
+        await stores.audit.record({ at: 5, event: 'x', outcome: 'info' });
+        expect(await stores.audit.deleteOlderThan(5)).toBe(1);
+        expect(await stores.audit.list({ limit: 10 })).toHaveLength(1);
+      });
+    });
+
     describe('SigningKeyStore', () => {
       const key = (kid: string): StoredSigningKey => ({ kid, alg: 'ES256', privateJwk: { kty: 'EC', kid, d: 'secret' }, createdAt: 1 });
 
@@ -181,6 +291,12 @@ export function describeStoreContract(backendName: string, createBackend: () => 
       it('refuses a second account with the same normalised email', async () => {
         expect(await stores.accounts.create(account)).toBeDefined();
         expect(await stores.accounts.create({ ...account, email: 'ada@EXAMPLE.com' })).toBeUndefined();
+      });
+
+      it('marks the email verified', async () => {
+        const created = await stores.accounts.create(account);
+        await stores.accounts.markEmailVerified(created!.id);
+        expect((await stores.accounts.findById(created!.id))!.emailVerified).toBe(true);
       });
 
       it('updates the password hash and the last sign-in time', async () => {

@@ -46,6 +46,7 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
   const byEmail = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email_normalized = ?`);
   const setHash = db.prepare('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?');
   const signIn = db.prepare('UPDATE accounts SET last_sign_in_at = ? WHERE id = ?');
+  const verified = db.prepare('UPDATE accounts SET email_verified = 1, updated_at = ? WHERE id = ?');
 
   return {
     async create(account) {
@@ -65,6 +66,9 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
     },
     async setPasswordHash(id, passwordHash) {
       setHash.run(passwordHash, clock.now(), id);
+    },
+    async markEmailVerified(id) {
+      verified.run(clock.now(), id);
     },
     async recordSignIn(id) {
       signIn.run(clock.now(), id);

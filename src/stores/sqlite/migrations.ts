@@ -53,6 +53,43 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      ALTER TABLE oidc_records ADD COLUMN account_id TEXT;
+      CREATE INDEX oidc_records_account_id ON oidc_records (account_id) WHERE account_id IS NOT NULL;
+
+      CREATE TABLE one_time_tokens (
+        token_hash TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      );
+      CREATE INDEX one_time_tokens_account ON one_time_tokens (account_id, purpose);
+
+      CREATE TABLE throttle_counters (
+        key TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        window_ends_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        account_id TEXT,
+        client_id TEXT,
+        ip TEXT,
+        user_agent TEXT,
+        details TEXT
+      );
+      CREATE INDEX audit_events_at ON audit_events (at);
+      CREATE INDEX audit_events_account ON audit_events (account_id, at) WHERE account_id IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -12,11 +12,11 @@ const LIVE = '(expires_at IS NULL OR expires_at > ?)';
 /** oidc-provider records in one table; expired rows are invisible before the sweep removes them. */
 export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): OidcRecordStore {
   const upsert = db.prepare(`
-    INSERT INTO oidc_records (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO oidc_records (model, id, payload, grant_id, uid, user_code, account_id, expires_at, consumed_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (model, id) DO UPDATE SET
       payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-      user_code = excluded.user_code, expires_at = excluded.expires_at,
+      user_code = excluded.user_code, account_id = excluded.account_id, expires_at = excluded.expires_at,
       consumed_at = coalesce(oidc_records.consumed_at, excluded.consumed_at)`);
   const findById = db.prepare(`SELECT payload, consumed_at FROM oidc_records WHERE model = ? AND id = ? AND ${LIVE}`);
   const findByUid = db.prepare(`SELECT payload, consumed_at FROM oidc_records WHERE model = ? AND uid = ? AND ${LIVE}`);
@@ -25,6 +25,7 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
   const consume = db.prepare(`UPDATE oidc_records SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL AND ${LIVE}`);
   const destroy = db.prepare('DELETE FROM oidc_records WHERE model = ? AND id = ?');
   const revokeByGrantId = db.prepare('DELETE FROM oidc_records WHERE model = ? AND grant_id = ?');
+  const revokeByAccount = db.prepare('DELETE FROM oidc_records WHERE account_id = ? AND model IN (SELECT value FROM json_each(?))');
   const sweep = db.prepare('DELETE FROM oidc_records WHERE expires_at IS NOT NULL AND expires_at <= ?');
 
   const toPayload = (row: unknown): OidcPayload | undefined => {
@@ -39,7 +40,7 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
     async upsert(model, id, payload, expiresAt) {
       const { consumed, ...rest } = payload;
       upsert.run(
-        model, id, JSON.stringify(rest), text(rest.grantId), text(rest.uid), text(rest.userCode),
+        model, id, JSON.stringify(rest), text(rest.grantId), text(rest.uid), text(rest.userCode), text(rest.accountId),
         expiresAt ?? null, typeof consumed === 'number' ? consumed : null,
       );
     },
@@ -61,6 +62,9 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
     },
     async revokeByGrantId(model, grantId) {
       revokeByGrantId.run(model, grantId);
+    },
+    async revokeByAccountId(accountId, models) {
+      return Number(revokeByAccount.run(accountId, JSON.stringify(models)).changes);
     },
     async sweepExpired() {
       return Number(sweep.run(clock.now()).changes);

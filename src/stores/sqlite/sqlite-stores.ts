@@ -1,5 +1,8 @@
 import type { Clock } from '../../lib/clock.ts';
-import type { AccountStore, OidcRecordStore, SecretStore, SigningKeyStore, Stores } from '../types.ts';
+import type { AccountStore, AuditStore, OidcRecordStore, OneTimeTokenStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
+import { createSqliteAuditStore } from './audit.store.ts';
+import { createSqliteOneTimeTokenStore } from './one-time-token.store.ts';
+import { createSqliteThrottleStore } from './throttle.store.ts';
 import { createSqliteAccountStore } from './account.store.ts';
 import { openSqlite, type SqliteOptions } from './database.ts';
 import { createSqliteSecretStore, createSqliteSigningKeyStore } from './key-material.store.ts';
@@ -16,6 +19,9 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
   let signingKeys: SigningKeyStore | undefined;
   let secrets: SecretStore | undefined;
   let accounts: AccountStore | undefined;
+  let oneTimeTokens: OneTimeTokenStore | undefined;
+  let throttle: ThrottleStore | undefined;
+  let audit: AuditStore | undefined;
   return {
     get oidcRecords() {
       return (oidcRecords ??= createSqliteOidcRecordStore(db, clock));
@@ -28,6 +34,15 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
     },
     get accounts() {
       return (accounts ??= createSqliteAccountStore(db, clock));
+    },
+    get oneTimeTokens() {
+      return (oneTimeTokens ??= createSqliteOneTimeTokenStore(db, clock));
+    },
+    get throttle() {
+      return (throttle ??= createSqliteThrottleStore(db, clock));
+    },
+    get audit() {
+      return (audit ??= createSqliteAuditStore(db));
     },
     async migrate() {
       migrate(db, clock.now());
