@@ -7,9 +7,11 @@ import type { Container } from './container.ts';
 import { errorHandler } from './http/middleware/koa-error-handler.ts';
 import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
+import { accountRoutes } from './http/routes/account.routes.ts';
 import { demoRoutes } from './http/routes/demo.routes.ts';
 import { healthRoutes } from './http/routes/health.routes.ts';
 import { interactionRoutes } from './http/routes/interaction.routes.ts';
+import { themeRoutes } from './http/routes/theme.routes.ts';
 import type { KeywardState } from './http/state.ts';
 
 const PUBLIC_DIRECTORY = fileURLToPath(new URL('../public', import.meta.url));
@@ -23,9 +25,12 @@ export function createApp(container: Container): Koa<KeywardState> {
   // UI-only state (CSRF token), signed with the cookie secrets; identity state lives in oidc-provider.
   const uiSession = createSession({ key: 'keyward.ui', httpOnly: true, sameSite: 'lax', secure: https, signed: true, maxAge: 60 * 60 * 1000 }, app);
 
+  const registrationEnabled = config.accounts.registrationEnabled;
   const routers = [
     healthRoutes({ ping: () => container.stores.ping() }),
-    interactionRoutes({ interactions: container.interactions, render, uiSession }),
+    themeRoutes(config.ui),
+    interactionRoutes({ interactions: container.interactions, render, uiSession, registrationEnabled }),
+    accountRoutes({ registration: container.registration, passwordReset: container.passwordReset, render, uiSession, registrationEnabled }),
     ...(config.demoData ? [demoRoutes({ render, issuer: config.issuer })] : []),
   ];
 

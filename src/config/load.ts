@@ -73,7 +73,26 @@ function toConfig(env: Environment, isTerminal: boolean): Config {
       pretty: env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT === 'auto' && env.NODE_ENV === 'development' && isTerminal),
     },
     argon2: { memoryKiB: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
-    ui: { productName: env.PRODUCT_NAME },
+    ui: { productName: env.PRODUCT_NAME, logoUrl: env.LOGO_URL, accentColor: env.ACCENT_COLOR },
+    accounts: {
+      registrationEnabled: env.REGISTRATION_ENABLED,
+      requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
+      emailVerificationTtl: env.EMAIL_VERIFICATION_TTL,
+    },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      directory: env.MAIL_DIRECTORY ?? (env.NODE_ENV === 'development' ? './data/mail' : undefined),
+    },
+    throttle: {
+      signInPerAccount: env.THROTTLE_SIGN_IN_PER_ACCOUNT,
+      signInPerIp: env.THROTTLE_SIGN_IN_PER_IP,
+      signInWindowSeconds: env.THROTTLE_SIGN_IN_WINDOW_SECONDS,
+      requestsPerEmail: env.THROTTLE_REQUESTS_PER_EMAIL,
+      requestsPerIp: env.THROTTLE_REQUESTS_PER_IP,
+      requestsWindowSeconds: env.THROTTLE_REQUESTS_WINDOW_SECONDS,
+    },
+    audit: { retentionDays: env.AUDIT_RETENTION_DAYS },
   };
 }
 
@@ -86,6 +105,7 @@ function productionProblems(config: Config, env: Environment): string[] {
   }
   if (!config.cookieSecrets) problems.push('COOKIE_SECRETS: required in production (or COOKIE_SECRETS_FILE)');
   if (config.demoData) problems.push('DEMO_DATA: the development demo client and user must not be enabled in production');
+  if (!config.mail.smtpUrl) problems.push('SMTP_URL: required in production (verification and password-reset mail), or SMTP_URL_FILE');
   return problems;
 }
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * reported together (DESIGN.md, Conventions 1). Secrets listed in SECRET_VARIABLES may
  * also be given as NAME_FILE, a path to a file holding the value.
  */
-export const SECRET_VARIABLES = ['COOKIE_SECRETS'] as const;
+export const SECRET_VARIABLES = ['COOKIE_SECRETS', 'SMTP_URL'] as const;
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(10 * 366 * 24 * 3600).default(fallback);
 
@@ -49,6 +49,21 @@ export const environmentSchema = z.object({
   ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
   PRODUCT_NAME: z.string().min(1).max(60).default('Keyward'),
+  LOGO_URL: z.string().regex(/^(https:\/\/|\/)[^\s"'<>]*$/, 'must be an https:// URL or a path starting with /').max(500).optional(),
+  ACCENT_COLOR: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #3451b2').default('#3451b2'),
+  REGISTRATION_ENABLED: booleanFlag.default(true),
+  REQUIRE_VERIFIED_EMAIL: booleanFlag.default(true),
+  EMAIL_VERIFICATION_TTL: seconds(24 * 3600),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).max(200).default('Keyward <no-reply@localhost>'),
+  MAIL_DIRECTORY: z.string().min(1).optional(),
+  THROTTLE_SIGN_IN_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  THROTTLE_SIGN_IN_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
+  THROTTLE_SIGN_IN_WINDOW_SECONDS: seconds(900),
+  THROTTLE_REQUESTS_PER_EMAIL: z.coerce.number().int().min(1).max(1000).default(3),
+  THROTTLE_REQUESTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
+  THROTTLE_REQUESTS_WINDOW_SECONDS: seconds(3600),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -76,5 +91,25 @@ export interface Config {
   readonly outbound: { readonly allowPrivateNetworks: boolean };
   readonly log: { readonly level: Environment['LOG_LEVEL']; readonly pretty: boolean };
   readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number };
-  readonly ui: { readonly productName: string };
+  readonly ui: { readonly productName: string; readonly logoUrl: string | undefined; readonly accentColor: string };
+  readonly accounts: {
+    readonly registrationEnabled: boolean;
+    readonly requireVerifiedEmail: boolean;
+    readonly emailVerificationTtl: number;
+  };
+  readonly mail: {
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    /** Development: every mail is also written here and its link logged. */
+    readonly directory: string | undefined;
+  };
+  readonly throttle: {
+    readonly signInPerAccount: number;
+    readonly signInPerIp: number;
+    readonly signInWindowSeconds: number;
+    readonly requestsPerEmail: number;
+    readonly requestsPerIp: number;
+    readonly requestsWindowSeconds: number;
+  };
+  readonly audit: { readonly retentionDays: number };
 }

@@ -1,10 +1,12 @@
 import type { PendingInteraction } from '../oidc/interactions.ts';
+import { NO_ERRORS, type FormErrors } from './forms.ts';
 
-/** Plain-language descriptions of the scopes an end user may be asked to grant. */
+/** Plain-language descriptions of the OpenID scopes an end user may be asked to grant. */
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Confirm who you are (a stable identifier for your account)',
+  openid: 'Know who you are (a stable identifier for your account)',
   profile: 'See your name',
   email: 'See your email address and whether it is verified',
+  roles: 'See the roles your account has',
   offline_access: 'Stay signed in to the app when you are not using it',
 };
 
@@ -13,7 +15,9 @@ export interface LoginViewModel {
   clientName: string;
   csrfToken: string;
   email: string;
-  error: string | undefined;
+  errors: FormErrors;
+  registrationEnabled: boolean;
+  returnTo: string;
 }
 
 export interface ConsentViewModel {
@@ -22,24 +26,40 @@ export interface ConsentViewModel {
   clientLogoUri: string | undefined;
   csrfToken: string;
   scopes: { name: string; description: string }[];
+  /** What the app will receive about the account, shown as it is. */
+  shared: { label: string; value: string }[];
 }
 
-export function loginViewModel(pending: PendingInteraction, csrfToken: string, form: { email?: string; error?: string } = {}): LoginViewModel {
+export function loginViewModel(
+  pending: PendingInteraction,
+  csrfToken: string,
+  form: { email?: string; errors?: FormErrors; registrationEnabled: boolean },
+): LoginViewModel {
   return {
     uid: pending.uid,
     clientName: pending.client.name,
     csrfToken,
     email: form.email ?? pending.loginHint ?? '',
-    error: form.error,
+    errors: form.errors ?? NO_ERRORS,
+    registrationEnabled: form.registrationEnabled,
+    returnTo: `/interaction/${pending.uid}`,
   };
 }
 
 export function consentViewModel(pending: PendingInteraction, csrfToken: string): ConsentViewModel {
+  const asked = new Set(pending.requestedScopes);
+  const shared: { label: string; value: string }[] = [];
+  if (pending.account && asked.has('email')) shared.push({ label: 'Email', value: pending.account.email });
+  if (pending.account?.name && asked.has('profile')) shared.push({ label: 'Name', value: pending.account.name });
   return {
     uid: pending.uid,
     clientName: pending.client.name,
     clientLogoUri: pending.client.logoUri,
     csrfToken,
-    scopes: pending.requestedScopes.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] ?? name })),
+    scopes: [
+      ...pending.requestedScopes.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] ?? name })),
+      ...pending.apiScopes.map(({ api, scope, description }) => ({ name: scope, description: `${description} (${api})` })),
+    ],
+    shared,
   };
 }

@@ -3,6 +3,7 @@ import ejs from 'ejs';
 
 export interface Branding {
   productName: string;
+  logoUrl?: string | undefined;
 }
 
 /** What every page's layout needs besides the page's own view-model. */

@@ -1,6 +1,7 @@
 import { Provider } from 'oidc-provider';
 import { StartupError } from '../errors/app-error.ts';
 import type { Logger } from '../logger/logger.ts';
+import type { AuditTrail } from '../services/audit.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
 import { buildProviderConfiguration, type ProviderConfigurationDeps } from './configuration.ts';
 import { subscribeProviderEvents } from './events.ts';
@@ -14,6 +15,7 @@ export interface ProviderExtras {
   logger: Logger;
   security: SecurityEventSink;
   jwtAccessTokens: JwtAccessTokens;
+  audit: AuditTrail;
   /** false: RP-initiated logout leaves the refresh tokens issued in the session alive. */
   revokeRefreshTokensOnLogout: boolean;
 }
@@ -46,6 +48,12 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
   provider.on('authorization.success', (ctx) => {
     const clientId = ctx.oidc.client?.clientId;
     if (clientId && ctx.oidc.session) ctx.oidc.session.authorizationFor(clientId)!.persistsLogout = !extras.revokeRefreshTokensOnLogout;
+  });
+  provider.on('end_session.success', (ctx) => {
+    const origin = { ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 300) };
+    extras.audit.record('sign_out', 'success', origin, { accountId: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId }).catch(
+      (error: unknown) => extras.logger.warn({ err: error }, 'recording the sign-out audit event failed'),
+    );
   });
   return provider;
 }

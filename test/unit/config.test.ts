@@ -73,7 +73,7 @@ describe('loadConfig', () => {
   });
 
   describe('in production', () => {
-    const secure = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_SECRETS: 's'.repeat(40) };
+    const secure = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_SECRETS: 's'.repeat(40), SMTP_URL: 'smtps://user:pass@smtp.example.com' };
 
     it('accepts an https issuer with cookie secrets and turns demo data off', () => {
       const config = load(secure);
@@ -81,12 +81,13 @@ describe('loadConfig', () => {
       expect(config.log.pretty).toBe(false);
     });
 
-    it('refuses an http issuer, missing cookie secrets and demo data, all together', () => {
+    it('refuses an http issuer, missing cookie secrets, demo data and missing SMTP, all together', () => {
       const problems = problemsOf({ NODE_ENV: 'production', ISSUER: 'http://id.example.com', DEMO_DATA: 'true' });
       expect(problems).toEqual([
         expect.stringMatching(/^ISSUER: must be an https/),
         expect.stringMatching(/^COOKIE_SECRETS: required in production/),
         expect.stringMatching(/^DEMO_DATA: /),
+        expect.stringMatching(/^SMTP_URL: required in production/),
       ]);
     });
 

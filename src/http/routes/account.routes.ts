@@ -1,0 +1,105 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { NotFoundError } from '../../errors/app-error.ts';
+import type { RenderPage } from '../../lib/view-renderer.ts';
+import type { PasswordResetService } from '../../services/password-reset.service.ts';
+import type { RegistrationService } from '../../services/registration.service.ts';
+import { field, formErrors, NO_ERRORS, parseForm, tooManyRequests, type FormErrors } from '../forms.ts';
+import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
+import { originOf, returnToOf } from '../request-origin.ts';
+import type { KeywardContext, KeywardState } from '../state.ts';
+
+const tokenOf = (value: unknown) => (typeof value === 'string' ? value.slice(0, 100) : '');
+
+/** Create account, confirm email, forgot and reset password. Thin: parse, call one service, render. */
+export function accountRoutes(deps: {
+  registration: RegistrationService;
+  passwordReset: PasswordResetService;
+  render: RenderPage;
+  uiSession: Middleware;
+  registrationEnabled: boolean;
+}): Router<KeywardState> {
+  const { registration, passwordReset, render } = deps;
+  const router = new Router<KeywardState>();
+  const show = async (ctx: KeywardContext, view: string, title: string, model: object = {}) => {
+    ctx.type = 'html';
+    ctx.body = await render(view, { title, requestId: ctx.state.requestId }, { csrfToken: csrfToken(ctx), errors: NO_ERRORS, ...model });
+  };
+  const returnTo = (ctx: KeywardContext) => returnToOf(ctx.method === 'GET' ? ctx.query.return_to : field(ctx, 'return_to'));
+
+  router.use(['/register', '/verify-email', '/forgot-password', '/reset-password'], deps.uiSession, async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
+  const registerPage = (ctx: KeywardContext, form: { email?: string; name?: string; errors?: FormErrors } = {}) =>
+    show(ctx, 'register', 'Create your account', { email: '', name: '', returnTo: returnTo(ctx), ...form });
+  router.get('/register', async (ctx) => {
+    if (!deps.registrationEnabled) throw new NotFoundError();
+    await registerPage(ctx);
+  });
+  router.post('/register', parseForm, verifyCsrf(), async (ctx) => {
+    if (!deps.registrationEnabled) throw new NotFoundError();
+    const input = { email: field(ctx, 'email').trim(), password: field(ctx, 'password'), name: field(ctx, 'name').trim() };
+    const result = await registration.register(input, originOf(ctx));
+    if (result.outcome === 'check_email') return show(ctx, 'check-email', 'Check your email', { email: input.email, reason: 'registration', returnTo: returnTo(ctx) });
+    if (result.outcome === 'throttled') return registerPage(ctx, { ...input, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });
+    ctx.status = 400;
+    await registerPage(ctx, { email: input.email, name: input.name, errors: formErrors(result.errors) });
+  });
+
+  router.get('/verify-email', async (ctx) => {
+    const token = tokenOf(ctx.query.token);
+    // A GET only shows a button: mail scanners that open links must not spend the link.
+    if (!(await registration.canVerifyEmail(token))) {
+      ctx.status = 400;
+      return show(ctx, 'verify-email-result', 'Email not confirmed', { verified: false });
+    }
+    await show(ctx, 'verify-email', 'Confirm your email', { token });
+  });
+  router.post('/verify-email', parseForm, verifyCsrf(), async (ctx) => {
+    const verified = Boolean(await registration.verifyEmail(tokenOf(field(ctx, 'token')), originOf(ctx)));
+    if (!verified) ctx.status = 400;
+    await show(ctx, 'verify-email-result', verified ? 'Email confirmed' : 'Email not confirmed', { verified });
+  });
+
+  const forgotPage = (ctx: KeywardContext, form: { email?: string; errors?: FormErrors } = {}) =>
+    show(ctx, 'forgot-password', 'Reset your password', { email: '', returnTo: returnTo(ctx), ...form });
+  router.get('/forgot-password', (ctx) => forgotPage(ctx));
+  router.post('/forgot-password', parseForm, verifyCsrf(), async (ctx) => {
+    const email = field(ctx, 'email').trim();
+    if (!email || email.length > 320) {
+      ctx.status = 400;
+      return forgotPage(ctx, { email, errors: formErrors({ email: 'Enter your email address.' }) });
+    }
+    const result = await passwordReset.request(email, originOf(ctx));
+    if (result.outcome === 'throttled') return forgotPage(ctx, { email, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });
+    await show(ctx, 'check-email', 'Check your email', { email, reason: 'reset', returnTo: returnTo(ctx) });
+  });
+
+  router.get('/reset-password', async (ctx) => {
+    const token = tokenOf(ctx.query.token);
+    if (!(await passwordReset.canReset(token))) {
+      ctx.status = 400;
+      return show(ctx, 'reset-password-result', 'Link expired', { done: false });
+    }
+    await show(ctx, 'reset-password', 'Choose a new password', { token });
+  });
+  router.post('/reset-password', parseForm, verifyCsrf(), async (ctx) => {
+    const token = tokenOf(field(ctx, 'token'));
+    const password = field(ctx, 'password');
+    if (password !== field(ctx, 'password_confirmation')) {
+      ctx.status = 400;
+      return show(ctx, 'reset-password', 'Choose a new password', { token, errors: formErrors({ password_confirmation: 'The two passwords are not the same.' }) });
+    }
+    const result = await passwordReset.reset(token, password, originOf(ctx));
+    if (result.outcome === 'invalid_password') {
+      ctx.status = 400;
+      return show(ctx, 'reset-password', 'Choose a new password', { token, errors: formErrors({ password: result.problem }) });
+    }
+    if (result.outcome === 'invalid_link') ctx.status = 400;
+    await show(ctx, 'reset-password-result', result.outcome === 'done' ? 'Password changed' : 'Link expired', { done: result.outcome === 'done' });
+  });
+
+  return router;
+}

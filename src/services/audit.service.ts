@@ -1,0 +1,29 @@
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../logger/logger.ts';
+import type { AuditEvent, AuditStore } from '../stores/types.ts';
+
+/** Who did it from where: what every audited request carries. */
+export interface RequestOrigin {
+  ip: string;
+  userAgent: string;
+}
+
+export type AuditEventName =
+  | 'sign_in' | 'lockout' | 'registration' | 'email_verification' | 'password_change'
+  | 'password_reset_request' | 'password_reset' | 'consent' | 'sign_out';
+
+export interface AuditTrail {
+  record(event: AuditEventName, outcome: AuditEvent['outcome'], origin: Partial<RequestOrigin>, fields?: Pick<AuditEvent, 'accountId' | 'clientId' | 'details'>): Promise<void>;
+}
+
+/** Each audited event becomes a structured log line and a stored record (kept AUDIT_RETENTION_DAYS). */
+export function createAuditTrail(deps: { store: AuditStore; clock: Clock; logger: Logger }): AuditTrail {
+  const log = deps.logger.child({ module: 'audit' });
+  return {
+    async record(event, outcome, origin, fields = {}) {
+      const entry: AuditEvent = { at: deps.clock.now(), event, outcome, ip: origin.ip, userAgent: origin.userAgent, ...fields };
+      log.info({ audit: event, outcome, accountId: fields.accountId, clientId: fields.clientId, ip: origin.ip, details: fields.details }, `audit: ${event} ${outcome}`);
+      await deps.store.record(entry);
+    },
+  };
+}

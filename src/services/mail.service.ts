@@ -1,0 +1,42 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Logger } from '../logger/logger.ts';
+import { randomToken } from '../lib/ids.ts';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  /** The one link the mail is about, for the development log line. */
+  link?: string;
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+/**
+ * Mail through nodemailer (SMTP_URL). With a mail directory (development), each mail is
+ * also written there as a file and its link logged, so a newcomer can finish registration
+ * without a mail server. Without SMTP (development only), the directory is the only outlet.
+ */
+export function createMailer(options: { smtpUrl: string | undefined; from: string; directory: string | undefined }, logger: Logger): Mailer {
+  const log = logger.child({ module: 'mail' });
+  const transport = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : undefined;
+  return {
+    async send(mail) {
+      if (options.directory) {
+        await mkdir(options.directory, { recursive: true });
+        const file = join(options.directory, `${new Date().toISOString().replaceAll(':', '-')}-${randomToken(4)}.txt`);
+        await writeFile(file, `To: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n`, { mode: 0o600 });
+        log.info({ file, subject: mail.subject, link: mail.link }, 'mail written to the development mail folder');
+      }
+      if (transport) {
+        await transport.sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text });
+      } else if (!options.directory) {
+        log.warn({ subject: mail.subject }, 'no SMTP_URL and no MAIL_DIRECTORY: mail dropped');
+      }
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { AccountStore } from '../stores/types.ts';
+import type { AccountMail } from './account-mail.service.ts';
+import type { AuditTrail, RequestOrigin } from './audit.service.ts';
+import type { OneTimeLinks } from './one-time-links.service.ts';
+import type { PasswordHasher } from './passwords.service.ts';
+import { passwordProblem } from './password-policy.ts';
+import type { Throttle } from './throttle.service.ts';
+
+export type FieldErrors = Partial<Record<'email' | 'password' | 'name', string>>;
+
+export type RegistrationResult =
+  /** The same answer whether the email was new or taken: a mail went out either way. */
+  | { outcome: 'check_email' }
+  | { outcome: 'invalid'; errors: FieldErrors }
+  | { outcome: 'throttled'; retryAfterSeconds: number };
+
+export const emailSchema = z.email({ error: 'Enter a valid email address.' }).max(254, 'Enter a valid email address.');
+
+export interface RegistrationService {
+  register(input: { email: string; password: string; name?: string }, origin: RequestOrigin): Promise<RegistrationResult>;
+  /** Marks the email verified; the account id, or undefined for an unknown, used or expired link. */
+  verifyEmail(token: string, origin: RequestOrigin): Promise<string | undefined>;
+  canVerifyEmail(token: string): Promise<boolean>;
+}
+
+export function createRegistrationService(deps: {
+  accounts: AccountStore;
+  passwords: PasswordHasher;
+  links: OneTimeLinks;
+  mail: AccountMail;
+  throttle: Throttle;
+  audit: AuditTrail;
+  verificationTtlSeconds: number;
+}): RegistrationService {
+  const { accounts, passwords, links, mail, throttle, audit } = deps;
+
+  const validate = (input: { email: string; password: string; name?: string }): FieldErrors => {
+    const errors: FieldErrors = {};
+    if (!emailSchema.safeParse(input.email).success) errors.email = 'Enter a valid email address.';
+    const problem = passwordProblem(input.password, { email: input.email });
+    if (problem) errors.password = problem;
+    if (input.name !== undefined && input.name.length > 100) errors.name = 'Use at most 100 characters.';
+    return errors;
+  };
+
+  return {
+    async register(input, origin) {
+      const errors = validate(input);
+      if (Object.keys(errors).length > 0) return { outcome: 'invalid', errors };
+      const blocked = await throttle.checkRequest('register', input.email, origin.ip);
+      if (blocked) {
+        await audit.record('registration', 'blocked', origin, { details: { reason: 'throttled' } });
+        return { outcome: 'throttled', retryAfterSeconds: blocked.retryAfterSeconds };
+      }
+      // Hash before looking the email up, so that new and taken emails cost the same time.
+      const passwordHash = await passwords.hash(input.password);
+      const created = await accounts.create({ email: input.email, emailVerified: false, name: input.name || undefined, passwordHash, roles: [] });
+      if (created) {
+        await mail.verifyEmail(created.email, await links.issue(created.id, 'verify_email', deps.verificationTtlSeconds));
+        await audit.record('registration', 'success', origin, { accountId: created.id });
+        return { outcome: 'check_email' };
+      }
+      // Taken (also when another registration won a race): tell the owner, not the visitor.
+      const owner = await accounts.findByEmail(input.email);
+      if (owner) {
+        const token = owner.emailVerified ? undefined : await links.issue(owner.id, 'verify_email', deps.verificationTtlSeconds);
+        await mail.accountExists(owner.email, token);
+        await audit.record('registration', 'denied', origin, { accountId: owner.id, details: { reason: 'email already registered' } });
+      }
+      return { outcome: 'check_email' };
+    },
+
+    async verifyEmail(token, origin) {
+      const accountId = await links.redeem(token, 'verify_email');
+      if (!accountId) {
+        await audit.record('email_verification', 'failure', origin);
+        return undefined;
+      }
+      await accounts.markEmailVerified(accountId);
+      await audit.record('email_verification', 'success', origin, { accountId });
+      return accountId;
+    },
+
+    canVerifyEmail: (token) => links.isUsable(token, 'verify_email'),
+  };
+}
