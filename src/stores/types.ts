@@ -124,6 +124,7 @@ export interface AccountStore {
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   markEmailVerified(id: string): Promise<void>;
+  setDisabled(id: string, disabled: boolean): Promise<void>;
   recordSignIn(id: string): Promise<void>;
 }
 

@@ -293,10 +293,14 @@ export function describeStoreContract(backendName: string, createBackend: () => 
         expect(await stores.accounts.create({ ...account, email: 'ada@EXAMPLE.com' })).toBeUndefined();
       });
 
-      it('marks the email verified', async () => {
+      it('marks the email verified, and disables and enables', async () => {
         const created = await stores.accounts.create(account);
         await stores.accounts.markEmailVerified(created!.id);
         expect((await stores.accounts.findById(created!.id))!.emailVerified).toBe(true);
+        await stores.accounts.setDisabled(created!.id, true);
+        expect((await stores.accounts.findById(created!.id))!.disabled).toBe(true);
+        await stores.accounts.setDisabled(created!.id, false);
+        expect((await stores.accounts.findById(created!.id))!.disabled).toBe(false);
       });
 
       it('updates the password hash and the last sign-in time', async () => {

@@ -46,6 +46,7 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
   const byEmail = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email_normalized = ?`);
   const setHash = db.prepare('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?');
   const signIn = db.prepare('UPDATE accounts SET last_sign_in_at = ? WHERE id = ?');
+  const disable = db.prepare('UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ?');
   const verified = db.prepare('UPDATE accounts SET email_verified = 1, updated_at = ? WHERE id = ?');
 
   return {
@@ -69,6 +70,9 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
     },
     async markEmailVerified(id) {
       verified.run(clock.now(), id);
+    },
+    async setDisabled(id, disabled) {
+      disable.run(disabled ? 1 : 0, clock.now(), id);
     },
     async recordSignIn(id) {
       signIn.run(clock.now(), id);
