@@ -103,6 +103,9 @@ function productionProblems(config: Config, env: Environment): string[] {
   if (!config.issuer.startsWith('https://') && !env.ALLOW_HTTP_ISSUER) {
     problems.push('ISSUER: must be an https:// URL in production (set ALLOW_HTTP_ISSUER=true only behind a TLS-terminating proxy you trust)');
   }
+  if (config.issuer.startsWith('https://') && !config.http.trustProxy) {
+    problems.push('TRUST_PROXY: must be true in production with an https issuer (Keyward serves HTTP behind a TLS-terminating proxy; it needs X-Forwarded-Proto to mark cookies Secure)');
+  }
   if (!config.cookieSecrets) problems.push('COOKIE_SECRETS: required in production (or COOKIE_SECRETS_FILE)');
   if (config.demoData) problems.push('DEMO_DATA: the development demo client and user must not be enabled in production');
   if (!config.mail.smtpUrl) problems.push('SMTP_URL: required in production (verification and password-reset mail), or SMTP_URL_FILE');

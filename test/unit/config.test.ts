@@ -73,7 +73,7 @@ describe('loadConfig', () => {
   });
 
   describe('in production', () => {
-    const secure = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_SECRETS: 's'.repeat(40), SMTP_URL: 'smtps://user:pass@smtp.example.com' };
+    const secure = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_SECRETS: 's'.repeat(40), SMTP_URL: 'smtps://user:pass@smtp.example.com', TRUST_PROXY: 'true' };
 
     it('accepts an https issuer with cookie secrets and turns demo data off', () => {
       const config = load(secure);
@@ -89,6 +89,10 @@ describe('loadConfig', () => {
         expect.stringMatching(/^DEMO_DATA: /),
         expect.stringMatching(/^SMTP_URL: required in production/),
       ]);
+    });
+
+    it('requires TRUST_PROXY with an https issuer, so that cookies can be marked Secure', () => {
+      expect(problemsOf({ ...secure, TRUST_PROXY: 'false' })).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true in production/)]);
     });
 
     it('accepts an http issuer only when explicitly allowed', () => {
