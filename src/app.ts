@@ -16,9 +16,26 @@ import type { KeywardState } from './http/state.ts';
 
 const PUBLIC_DIRECTORY = fileURLToPath(new URL('../public', import.meta.url));
 
+/**
+ * Mounts whichever provider is current: the container replaces it when the signing keys
+ * change, and each request runs start to end on the one it began with.
+ */
+function mountCurrentProvider(current: () => Container['provider']): Koa.Middleware<KeywardState> {
+  const mounted = new WeakMap<object, Koa.Middleware>();
+  return (ctx, next) => {
+    const provider = current();
+    let middleware = mounted.get(provider);
+    if (!middleware) {
+      middleware = mount(provider);
+      mounted.set(provider, middleware);
+    }
+    return middleware(ctx, next);
+  };
+}
+
 /** The koa app: middleware order, routers, and the mounted protocol engine. No logic. */
 export function createApp(container: Container): Koa<KeywardState> {
-  const { config, provider, render } = container;
+  const { config, render } = container;
   const app = new Koa<KeywardState>({ proxy: config.http.trustProxy, keys: [...container.cookieSecrets] });
   const https = config.issuer.startsWith('https://');
 
@@ -39,7 +56,7 @@ export function createApp(container: Container): Koa<KeywardState> {
   app.use(errorHandler(render));
   app.use(mount('/assets', serve(PUBLIC_DIRECTORY, { maxage: 3600_000, gzip: false, brotli: false })));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
-  app.use(mount(provider));
+  app.use(mountCurrentProvider(() => container.provider));
   app.on('error', (error: unknown) => container.logger.debug({ err: error }, 'response stream error'));
   return app;
 }

@@ -1,19 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config/schema.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
+import { randomToken } from './lib/ids.ts';
 import { createViewRenderer, type RenderPage } from './lib/view-renderer.ts';
 import { createRootLogger, type Logger } from './logger/logger.ts';
 import { createOidcAdapterFactory } from './oidc/adapter.ts';
 import { createSecurityEventSink } from './oidc/events.ts';
 import { createFindAccount } from './oidc/find-account.ts';
-import { createInteractionService, type InteractionService } from './oidc/interactions.ts';
-import { createJwtAccessTokens } from './oidc/jwt-access-tokens.ts';
+import type { InteractionService } from './oidc/interactions.ts';
 import { createOutboundFetch } from './oidc/outbound-fetch.ts';
 import { createProviderPages } from './oidc/pages.ts';
-import { createProvider, type Provider } from './oidc/provider.ts';
+import { ProtocolEngineHolder, type ProtocolEngineDeps } from './oidc/protocol-engine.ts';
+import type { Provider } from './oidc/provider.ts';
 import { createAccountMail } from './services/account-mail.service.ts';
 import { createAccountService, type AccountService } from './services/accounts.service.ts';
-import { createApiRegistry } from './services/apis.service.ts';
+import { createApiRegistry, type ApiRegistry } from './services/apis.service.ts';
 import { createAuditTrail, type AuditTrail } from './services/audit.service.ts';
 import { loadClientsFile } from './services/clients.service.ts';
 import { resolveCookieSecrets } from './services/cookie-secrets.service.ts';
@@ -24,7 +25,8 @@ import { createPasswordResetService, type PasswordResetService } from './service
 import { createPasswordHasher, type PasswordHasher } from './services/passwords.service.ts';
 import { createRegistrationService, type RegistrationService } from './services/registration.service.ts';
 import { createSignInService, type SignInService } from './services/sign-in.service.ts';
-import { loadSigningKeys, publicJwks } from './services/signing-keys.service.ts';
+import { createKeyRotation, type KeyRotation, type KeyRotationPolicy } from './services/key-rotation.service.ts';
+import { loadSigningKeys } from './services/signing-keys.service.ts';
 import { createThrottle } from './services/throttle.service.ts';
 import { createSqliteStores } from './stores/sqlite/sqlite-stores.ts';
 import type { Stores } from './stores/types.ts';
@@ -44,9 +46,13 @@ export interface Container {
   readonly passwords: PasswordHasher;
   readonly registration: RegistrationService;
   readonly passwordReset: PasswordResetService;
+  /** The provider of the current key set (it is replaced when the keys change). */
   readonly provider: Provider;
   readonly interactions: InteractionService;
+  readonly keyRotation: KeyRotation;
   readonly render: RenderPage;
+  /** Re-reads the signing keys now instead of at the next refresh; true when they changed. */
+  refreshKeys(): Promise<boolean>;
   /** Stops background work and closes the store. */
   close(): Promise<void>;
 }
@@ -108,36 +114,53 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const apis = createApiRegistry(registry.apis);
     const clients = config.demoData ? [...registry.clients, demoClient(config.issuer)] : registry.clients;
     if (config.demoData) await seedDemoAccount({ accounts: stores.accounts, passwords: services.passwords, logger });
-    const signingKeys = await loadSigningKeys(stores.signingKeys, clock);
     const cookieSecrets = await resolveCookieSecrets(config.cookieSecrets, stores.secrets);
     const render = createViewRenderer(VIEWS_DIRECTORY, config.ui, config.env === 'production');
     const security = createSecurityEventSink(logger);
-    const jwtAccessTokens = createJwtAccessTokens({ store: stores.oidcRecords, clock, issuer: config.issuer, publicJwks: publicJwks(signingKeys) });
-    const provider = await createProvider(config.issuer, {
-      config,
-      adapter: createOidcAdapterFactory(stores.oidcRecords, clock, { refreshTokenGraceSeconds: config.refreshTokens.reuseGraceSeconds, onSecurityEvent: security }),
-      signingKeys: signingKeys.map((key) => key.privateJwk),
-      cookieSecrets,
-      clients,
+    const engineDeps: ProtocolEngineDeps = {
+      issuer: config.issuer,
+      clock,
+      oidcRecords: stores.oidcRecords,
+      configuration: {
+        config,
+        adapter: createOidcAdapterFactory(stores.oidcRecords, clock, { clients: stores.clients, refreshTokenGraceSeconds: config.refreshTokens.reuseGraceSeconds, onSecurityEvent: security }),
+        cookieSecrets,
+        clients,
+        apis,
+        findAccount: createFindAccount(services.accounts),
+        accountClaims: async (accountId) => ({ ...(await services.accounts.claimsFor(accountId)) }),
+        fetch: createOutboundFetch({ allowPrivateNetworks: config.outbound.allowPrivateNetworks, ...BACKCHANNEL_DELIVERY }, logger),
+        pages: createProviderPages(render),
+      },
+      extras: {
+        logger, security, audit: services.audit,
+        revokeRefreshTokensOnLogout: config.refreshTokens.revokeOnLogout,
+        clientSecretHashKey: await clientSecretHashKey(stores),
+        jwksMaxAgeSeconds: config.keys.jwksMaxAgeSeconds,
+        trustProxy: config.http.trustProxy,
+      },
+      accounts: services.accounts,
+      signIn: services.signIn,
       apis,
-      findAccount: createFindAccount(services.accounts),
-      accountClaims: async (accountId) => ({ ...(await services.accounts.claimsFor(accountId)) }),
-      jwtAccessTokens,
-      fetch: createOutboundFetch({ allowPrivateNetworks: config.outbound.allowPrivateNetworks, ...BACKCHANNEL_DELIVERY }, logger),
-      pages: createProviderPages(render),
-    }, { logger, security, jwtAccessTokens, audit: services.audit, revokeRefreshTokensOnLogout: config.refreshTokens.revokeOnLogout });
-    provider.proxy = config.http.trustProxy;
-    const sweeper = startSweeper(stores, config, clock, logger);
+      audit: services.audit,
+    };
+    const engine = await ProtocolEngineHolder.create(engineDeps, await loadSigningKeys(stores.signingKeys, clock), logger);
+    const keyRotation = createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis) });
+    const maintenance = startMaintenance({ stores, config, clock, logger, engine, keyRotation });
 
     return {
-      config, logger, clock, stores, cookieSecrets, provider, render,
+      config, logger, clock, stores, cookieSecrets, render, keyRotation,
+      get provider() {
+        return engine.current.provider;
+      },
       accounts: services.accounts,
       passwords: services.passwords,
       registration: services.registration,
       passwordReset: services.passwordReset,
-      interactions: createInteractionService({ provider, accounts: services.accounts, signIn: services.signIn, apis, audit: services.audit }),
+      interactions: engine.interactions(),
+      refreshKeys: maintenance.refreshKeys,
       async close() {
-        clearInterval(sweeper);
+        maintenance.stop();
         await stores.close();
       },
     };
@@ -147,16 +170,55 @@ export async function buildContainer(config: Config, options: ContainerOptions):
   }
 }
 
-/** Expired records are invisible at read time; this removes them, and old audit events, now and then. */
-function startSweeper(stores: Stores, config: Config, clock: Clock, logger: Logger): NodeJS.Timeout {
+/** The key of the keyed hash for CLI-made client secrets, generated once and shared through the store. */
+export function clientSecretHashKey(stores: Stores): Promise<string> {
+  return stores.secrets.getOrCreate('client-secret-hash-key', randomToken(32));
+}
+
+/**
+ * A next key is published for JWKS_MAX_AGE + the refresh period before it may sign; a previous
+ * key stays published until every token it signed has expired (the longest lifetime of an ID
+ * token or access token, any API's included) + the refresh period.
+ */
+export function keyRotationPolicy(config: Config, apis: ApiRegistry): KeyRotationPolicy {
+  const refreshMs = config.keys.refreshSeconds * 1000;
+  const apiTtls = apis.all.map((api) => api.access_token_ttl ?? 0);
+  const longestTokenSeconds = Math.max(config.ttl.idToken, config.ttl.accessToken, ...apiTtls);
+  return { minNextPublishedMs: config.keys.jwksMaxAgeSeconds * 1000 + refreshMs, retireAfterMs: longestTokenSeconds * 1000 + refreshMs };
+}
+
+interface Maintenance {
+  /** Re-reads the key set now (and rotates or retires when due); true when the engine changed. */
+  refreshKeys(): Promise<boolean>;
+  stop(): void;
+}
+
+/** Background work: key refresh (and scheduled rotation), and sweeping expired records. */
+function startMaintenance(deps: { stores: Stores; config: Config; clock: Clock; logger: Logger; engine: ProtocolEngineHolder; keyRotation: KeyRotation }): Maintenance {
+  const { stores, config, clock, logger, engine, keyRotation } = deps;
+  const log = logger.child({ module: 'maintenance' });
+  const refreshKeys = async () => {
+    const rotationPeriodMs = config.keys.rotationDays * 86_400_000;
+    if (rotationPeriodMs > 0 && (await keyRotation.isDue(rotationPeriodMs))) {
+      const result = await keyRotation.rotate();
+      log.info({ outcome: result.outcome }, 'scheduled signing key rotation');
+    }
+    const retired = await keyRotation.retire();
+    if (retired.length > 0) log.info({ retired: retired.map((kid) => kid.slice(0, 8)) }, 'retired previous signing keys');
+    return engine.update(await stores.signingKeys.list());
+  };
   const sweep = async () => {
     const removed = await stores.oidcRecords.sweepExpired() + await stores.oneTimeTokens.sweep() + await stores.throttle.sweep()
       + await stores.audit.deleteOlderThan(clock.now() - config.audit.retentionDays * 86_400_000);
-    if (removed > 0) logger.debug({ removed }, 'swept expired records');
+    if (removed > 0) log.debug({ removed }, 'swept expired records');
   };
-  const timer = setInterval(() => {
-    sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweeping expired records failed'));
-  }, config.database.sweepIntervalSeconds * 1000);
-  timer.unref();
-  return timer;
+  const every = (seconds: number, work: () => Promise<unknown>, what: string) => {
+    const timer = setInterval(() => {
+      work().catch((error: unknown) => log.warn({ err: error }, `${what} failed`));
+    }, seconds * 1000);
+    timer.unref();
+    return timer;
+  };
+  const timers = [every(config.keys.refreshSeconds, refreshKeys, 'refreshing signing keys'), every(config.database.sweepIntervalSeconds, sweep, 'sweeping expired records')];
+  return { refreshKeys, stop: () => timers.forEach((timer) => clearInterval(timer)) };
 }

@@ -93,6 +93,7 @@ function toConfig(env: Environment, isTerminal: boolean): Config {
       requestsWindowSeconds: env.THROTTLE_REQUESTS_WINDOW_SECONDS,
     },
     audit: { retentionDays: env.AUDIT_RETENTION_DAYS },
+    keys: { refreshSeconds: env.KEY_REFRESH_SECONDS, jwksMaxAgeSeconds: env.JWKS_MAX_AGE_SECONDS, rotationDays: env.KEY_ROTATION_DAYS },
   };
 }
 

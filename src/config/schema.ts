@@ -63,6 +63,9 @@ export const environmentSchema = z.object({
   THROTTLE_REQUESTS_PER_EMAIL: z.coerce.number().int().min(1).max(1000).default(3),
   THROTTLE_REQUESTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
   THROTTLE_REQUESTS_WINDOW_SECONDS: seconds(3600),
+  KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
+  KEY_ROTATION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
@@ -112,4 +115,12 @@ export interface Config {
     readonly requestsWindowSeconds: number;
   };
   readonly audit: { readonly retentionDays: number };
+  readonly keys: {
+    /** How often every replica re-reads the key set from the store (bound on picking up a rotation). */
+    readonly refreshSeconds: number;
+    /** Cache-Control max-age of /jwks; a next key is published at least this long before it signs. */
+    readonly jwksMaxAgeSeconds: number;
+    /** Automatic rotation period; 0: only `keyward keys rotate`. */
+    readonly rotationDays: number;
+  };
 }

@@ -1,6 +1,6 @@
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import { epochSeconds, type Clock } from '../lib/clock.ts';
-import type { OidcPayload, OidcRecordStore } from '../stores/types.ts';
+import type { ClientStore, OidcPayload, OidcRecordStore } from '../stores/types.ts';
 import { JWT_ACCESS_TOKEN_MODEL } from './jwt-access-tokens.ts';
 
 export interface SecurityEventSink {
@@ -8,6 +8,8 @@ export interface SecurityEventSink {
 }
 
 export interface AdapterOptions {
+  /** Clients added with the CLI, found by oidc-provider through the Client model's adapter. */
+  clients: ClientStore;
   /** A rotated refresh token used again within this many seconds is a retry, not a theft. 0: off. */
   refreshTokenGraceSeconds: number;
   onSecurityEvent: SecurityEventSink;
@@ -30,7 +32,7 @@ export function createOidcAdapterFactory(store: OidcRecordStore, clock: Clock, o
     await Promise.all([...GRANT_MEMBERS.map((model) => store.revokeByGrantId(model, grantId)), store.destroy('Grant', grantId)]);
   };
 
-  return (model: string): Adapter => ({
+  return (model: string): Adapter => (model === 'Client' ? clientAdapter(options.clients) : {
     async upsert(id, payload, expiresIn) {
       const expiresAt = typeof expiresIn === 'number' && expiresIn > 0 ? clock.now() + expiresIn * 1000 : undefined;
       await store.upsert(model, id, payload as OidcPayload, expiresAt);
@@ -75,4 +77,18 @@ export function createOidcAdapterFactory(store: OidcRecordStore, clock: Clock, o
       if (model === 'AccessToken') await store.revokeByGrantId(JWT_ACCESS_TOKEN_MODEL, grantId);
     },
   });
+}
+
+/** Read-only: clients come from the CLI (dynamic registration is off), static ones from the file. */
+function clientAdapter(clients: ClientStore): Adapter {
+  const readOnly = async () => undefined;
+  return {
+    find: async (id) => (await clients.find(id)) as AdapterPayload | undefined,
+    upsert: readOnly,
+    findByUid: readOnly,
+    findByUserCode: readOnly,
+    consume: readOnly,
+    destroy: readOnly,
+    revokeByGrantId: readOnly,
+  };
 }

@@ -9,10 +9,12 @@ const isUnsupportedTokenType = (body: unknown) => (body as { error?: string } | 
  * Runs around oidc-provider's own route handlers (docs: "Pre- and post-middlewares") to
  * finish what the introspection and revocation endpoints need in Keyward.
  */
-export function protocolMiddleware(jwtAccessTokens: JwtAccessTokens): Middleware {
+export function protocolMiddleware(jwtAccessTokens: JwtAccessTokens, jwksMaxAgeSeconds: number): Middleware {
   return async (koaCtx, next) => {
     await next();
     const ctx = koaCtx as unknown as KoaContextWithOIDC;
+    // Keys are published well before they sign (staged rotation), so caches may keep the JWKS this long.
+    if (ctx.oidc?.route === 'jwks' && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${jwksMaxAgeSeconds}`);
     const client = ctx.oidc?.client;
     if (!client) return; // client authentication failed: keep oidc-provider's invalid_client
     const token = ctx.oidc.params?.token;

@@ -5,7 +5,7 @@ import type { AuditTrail } from '../services/audit.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
 import { buildProviderConfiguration, type ProviderConfigurationDeps } from './configuration.ts';
 import { subscribeProviderEvents } from './events.ts';
-import { enforceRegisteredSecretMethod } from './exact-client-auth.ts';
+import { enforceClientSecretRules } from './exact-client-auth.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { protocolMiddleware } from './protocol-middleware.ts';
 
@@ -16,6 +16,12 @@ export interface ProviderExtras {
   security: SecurityEventSink;
   jwtAccessTokens: JwtAccessTokens;
   audit: AuditTrail;
+  /** Key of the keyed hash that stores the secrets of CLI-added clients. */
+  clientSecretHashKey: string;
+  /** Cache-Control max-age for /jwks. */
+  jwksMaxAgeSeconds: number;
+  /** koa's proxy flag: trust X-Forwarded-* from a TLS-terminating proxy. */
+  trustProxy: boolean;
   /** false: RP-initiated logout leaves the refresh tokens issued in the session alive. */
   revokeRefreshTokensOnLogout: boolean;
 }
@@ -39,8 +45,9 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
       throw new StartupError(`Clients file: client "${client.client_id}" is invalid: ${description ?? message}`, error);
     }
   }
-  enforceRegisteredSecretMethod(provider);
-  provider.use(protocolMiddleware(extras.jwtAccessTokens));
+  provider.proxy = extras.trustProxy;
+  enforceClientSecretRules(provider, extras.clientSecretHashKey);
+  provider.use(protocolMiddleware(extras.jwtAccessTokens, extras.jwksMaxAgeSeconds));
   subscribeProviderEvents(provider, extras.logger, extras.security);
   // oidc-provider revokes a grant at logout unless its session authorization "persists logout"
   // (lib/actions/end_session.js), which it derives from expiresWithSession; Keyward decides

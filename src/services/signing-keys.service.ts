@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPair, type JsonWebKey, type KeyObject } fro
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../lib/clock.ts';
-import type { SigningKeyStore, StoredSigningKey } from '../stores/types.ts';
+import type { KeyState, SigningKeyStore, StoredSigningKey } from '../stores/types.ts';
 
 const generate = promisify(generateKeyPair);
 
@@ -14,31 +14,41 @@ async function toPrivateJwk(privateKey: KeyObject, alg: StoredSigningKey['alg'])
 }
 
 /**
- * A fresh key set: ES256 for access tokens (cheap to sign), RS256 for ID tokens (the
+ * A fresh key set in `state`: ES256 for access tokens (cheap to sign), RS256 for ID tokens (the
  * OpenID Connect default every relying party accepts, OIDC Core §15.1), and EdDSA (Ed25519)
  * for clients that register it.
  */
-export async function generateSigningKeys(clock: Clock): Promise<StoredSigningKey[]> {
-  const ec = await generate('ec', { namedCurve: 'P-256' });
-  const rsa = await generate('rsa', { modulusLength: 2048 });
-  const ed = await generate('ed25519');
+export async function generateSigningKeys(clock: Clock, state: KeyState): Promise<StoredSigningKey[]> {
+  const [ec, rsa, ed] = await Promise.all([generate('ec', { namedCurve: 'P-256' }), generate('rsa', { modulusLength: 2048 }), generate('ed25519')]);
   const now = clock.now();
   const keys: StoredSigningKey[] = [];
   for (const [privateKey, alg] of [[ec.privateKey, 'ES256'], [rsa.privateKey, 'RS256'], [ed.privateKey, 'EdDSA']] as const) {
     const privateJwk = await toPrivateJwk(privateKey, alg);
-    keys.push({ kid: String(privateJwk.kid), alg, privateJwk, createdAt: now });
+    keys.push({ kid: String(privateJwk.kid), alg, privateJwk, createdAt: now, state, stateSince: now });
   }
   return keys;
 }
 
 /**
  * The signing keys every Keyward process uses: those in the store, or, on the very first
- * start, a generated set that the store keeps (the first process to commit wins).
+ * start, a current set and a next set (published now, so the first rotation is safe at once
+ * for caches) that the store keeps; the first process to commit wins.
  */
 export async function loadSigningKeys(store: SigningKeyStore, clock: Clock): Promise<StoredSigningKey[]> {
   const stored = await store.list();
   if (stored.length > 0) return stored;
-  return store.initialiseIfEmpty(await generateSigningKeys(clock));
+  const [current, next] = await Promise.all([generateSigningKeys(clock, 'current'), generateSigningKeys(clock, 'next')]);
+  return store.initialiseIfEmpty([...current, ...next]);
+}
+
+const SIGNING_ORDER: Record<KeyState, number> = { current: 0, next: 1, previous: 2 };
+
+/**
+ * The private keys for oidc-provider, current ones first: it signs with the first key that
+ * fits the algorithm and verifies with any (its docs, #jwks, on staged rotation).
+ */
+export function providerKeys(keys: readonly StoredSigningKey[]): Record<string, unknown>[] {
+  return [...keys].sort((a, b) => SIGNING_ORDER[a.state] - SIGNING_ORDER[b.state]).map((key) => key.privateJwk);
 }
 
 /** The public halves, as published at /jwks (what verifiers of Keyward's tokens use). */
@@ -49,4 +59,9 @@ export function publicJwks(keys: readonly StoredSigningKey[]): { keys: JWK[] } {
       return { ...publicJwk, kid, alg, use: 'sig' };
     }),
   };
+}
+
+/** Changes whenever a key is added, removed or changes state: what replicas poll for. */
+export function keySetFingerprint(keys: readonly StoredSigningKey[]): string {
+  return keys.map((key) => `${key.kid}:${key.state}`).sort().join(',');
 }

@@ -77,12 +77,21 @@ export interface AuditStore {
 
 export type SigningAlgorithm = 'ES256' | 'RS256' | 'EdDSA';
 
+/**
+ * Staged rotation: a `next` key is published in the JWKS before it signs, a `current` key
+ * signs, a `previous` key is still published so tokens it signed keep verifying.
+ */
+export type KeyState = 'next' | 'current' | 'previous';
+
 export interface StoredSigningKey {
   kid: string;
   alg: SigningAlgorithm;
   /** Private JWK. Never logged, never served: only the provider's keystore sees it. */
   privateJwk: Record<string, unknown>;
   createdAt: number;
+  state: KeyState;
+  /** When the key entered its state (epoch ms). */
+  stateSince: number;
 }
 
 export interface SigningKeyStore {
@@ -92,6 +101,26 @@ export interface SigningKeyStore {
    * processes starting at once agree on one key set. Returns the keys now stored.
    */
   initialiseIfEmpty(keys: StoredSigningKey[]): Promise<StoredSigningKey[]>;
+  /** Adds keys in the `next` state (publishes them). */
+  addNext(keys: StoredSigningKey[]): Promise<void>;
+  /**
+   * current → previous, next → current, `newNext` added as next — atomically, and only if the
+   * current kids are still `expectedCurrent` (two replicas rotating at once rotate once).
+   */
+  rotate(expectedCurrent: readonly string[], newNext: StoredSigningKey[], now: number): Promise<boolean>;
+  /** Deletes previous keys that became previous at or before `cutoff` (epoch ms); returns their kids. */
+  retirePrevious(cutoff: number): Promise<string[]>;
+}
+
+/** Clients added with the CLI; the clients file wins on conflicts. */
+export interface ClientStore {
+  /** Resolves false when the client id exists already. */
+  create(clientId: string, metadata: Record<string, unknown>): Promise<boolean>;
+  find(clientId: string): Promise<Record<string, unknown> | undefined>;
+  list(): Promise<{ clientId: string; metadata: Record<string, unknown>; createdAt: number; updatedAt: number }[]>;
+  /** Resolves false when there is no such client. */
+  update(clientId: string, metadata: Record<string, unknown>): Promise<boolean>;
+  remove(clientId: string): Promise<boolean>;
 }
 
 /** Generated secrets that must be shared by every process (e.g. cookie signing keys). */
@@ -132,6 +161,7 @@ export interface AccountStore {
 export interface Stores {
   readonly oidcRecords: OidcRecordStore;
   readonly signingKeys: SigningKeyStore;
+  readonly clients: ClientStore;
   readonly secrets: SecretStore;
   readonly accounts: AccountStore;
   readonly oneTimeTokens: OneTimeTokenStore;

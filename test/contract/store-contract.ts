@@ -249,7 +249,35 @@ export function describeStoreContract(backendName: string, createBackend: () => 
     });
 
     describe('SigningKeyStore', () => {
-      const key = (kid: string): StoredSigningKey => ({ kid, alg: 'ES256', privateJwk: { kty: 'EC', kid, d: 'secret' }, createdAt: 1 });
+      const key = (kid: string, state: StoredSigningKey['state'] = 'current'): StoredSigningKey => ({ kid, alg: 'ES256', privateJwk: { kty: 'EC', kid, d: 'secret' }, createdAt: 1, state, stateSince: 1 });
+      const states = async () => Object.fromEntries((await stores.signingKeys.list()).map((k) => [k.kid, k.state]));
+
+      it('rotates in stages: current → previous, next → current, new next; once, however many processes try', async () => {
+        const other = await backend.openSecondConnection(clock);
+        try {
+          await stores.signingKeys.initialiseIfEmpty([key('c1'), key('n1', 'next')]);
+          const [a, b] = await Promise.all([
+            stores.signingKeys.rotate(['c1'], [key('n2')], 100),
+            other.signingKeys.rotate(['c1'], [key('n3')], 100),
+          ]);
+          expect([a, b].filter(Boolean)).toHaveLength(1);
+          const after = await states();
+          expect(after).toMatchObject({ c1: 'previous', n1: 'current' });
+          expect(Object.values(after).filter((s) => s === 'next')).toHaveLength(1);
+          expect((await stores.signingKeys.list()).find((k) => k.kid === 'c1')!.stateSince).toBe(100);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('retires only previous keys old enough, and publishes next keys', async () => {
+        await stores.signingKeys.initialiseIfEmpty([key('c1'), key('n1', 'next')]);
+        await stores.signingKeys.rotate(['c1'], [key('n2')], 100);
+        expect(await stores.signingKeys.retirePrevious(99)).toEqual([]);
+        expect(await stores.signingKeys.retirePrevious(100)).toEqual(['c1']);
+        await stores.signingKeys.addNext([key('n9', 'current')]);
+        expect(await states()).toEqual({ n1: 'current', n2: 'next', n9: 'next' });
+      });
 
       it('stores the first key set and ignores later ones, also from another connection', async () => {
         const other = await backend.openSecondConnection(clock);
@@ -266,6 +294,20 @@ export function describeStoreContract(backendName: string, createBackend: () => 
         } finally {
           await other.close();
         }
+      });
+    });
+
+    describe('ClientStore', () => {
+      it('creates, finds, lists, updates and removes clients', async () => {
+        expect(await stores.clients.create('app', { client_id: 'app', kind: 'public' })).toBe(true);
+        expect(await stores.clients.create('app', { client_id: 'app', kind: 'web' })).toBe(false);
+        expect(await stores.clients.find('app')).toEqual({ client_id: 'app', kind: 'public' });
+        expect(await stores.clients.update('app', { client_id: 'app', kind: 'public', client_name: 'App' })).toBe(true);
+        expect(await stores.clients.update('nope', {})).toBe(false);
+        expect((await stores.clients.list()).map((c) => [c.clientId, c.metadata.client_name])).toEqual([['app', 'App']]);
+        expect(await stores.clients.remove('app')).toBe(true);
+        expect(await stores.clients.remove('app')).toBe(false);
+        expect(await stores.clients.find('app')).toBeUndefined();
       });
     });
 

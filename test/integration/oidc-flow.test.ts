@@ -94,8 +94,11 @@ describe('authorization code flow with PKCE (openid-client as the relying party)
 
   it('never serves a private key part in the JWKS', async () => {
     const jwks = (await (await fetch(`${keyward.issuer}/jwks`)).json()) as { keys: Record<string, unknown>[] };
-    expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
+    // A current and a next key per algorithm (staged rotation).
+    expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'ES256', 'EdDSA', 'EdDSA', 'RS256', 'RS256']);
     for (const key of jwks.keys) for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(part);
-    expect(decodeProtectedHeader(tokens.id_token!).kid).toBe(jwks.keys.find((k) => k.alg === 'RS256')!.kid);
+    const stored = await keyward.running.container.stores.signingKeys.list();
+    const currentRsa = stored.find((k) => k.alg === 'RS256' && k.state === 'current')!;
+    expect(decodeProtectedHeader(tokens.id_token!).kid).toBe(currentRsa.kid);
   });
 });

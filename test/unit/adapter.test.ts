@@ -15,7 +15,7 @@ describe('oidc-provider adapter', () => {
     clock = new FakeClock();
     stores = createSqliteStores({ location: ':memory:', busyTimeoutMs: 0 }, clock);
     await stores.migrate();
-    adapterFor = createOidcAdapterFactory(stores.oidcRecords, clock, { refreshTokenGraceSeconds: 0, onSecurityEvent: () => undefined });
+    adapterFor = createOidcAdapterFactory(stores.oidcRecords, clock, { clients: stores.clients, refreshTokenGraceSeconds: 0, onSecurityEvent: () => undefined });
   });
 
   it('turns expiresIn seconds into an expiry checked at read time', async () => {
@@ -75,7 +75,7 @@ describe('oidc-provider adapter: reuse of consumed codes and refresh tokens', ()
   let clock: FakeClock;
   let stores: Stores;
   const events: { event: string; grantId?: string }[] = [];
-  const make = (grace: number) => createOidcAdapterFactory(stores.oidcRecords, clock, { refreshTokenGraceSeconds: grace, onSecurityEvent: (event, details) => events.push({ event, ...details }) });
+  const make = (grace: number) => createOidcAdapterFactory(stores.oidcRecords, clock, { clients: stores.clients, refreshTokenGraceSeconds: grace, onSecurityEvent: (event, details) => events.push({ event, ...details }) });
 
   beforeEach(async () => {
     clock = new FakeClock();

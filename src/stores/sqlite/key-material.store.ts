@@ -8,19 +8,30 @@ interface KeyRow {
   alg: StoredSigningKey['alg'];
   private_jwk: string;
   created_at: number;
+  state: StoredSigningKey['state'];
+  state_since: number;
 }
 
 export function createSqliteSigningKeyStore(db: DatabaseSync): SigningKeyStore {
-  const list = db.prepare('SELECT kid, alg, private_jwk, created_at FROM signing_keys ORDER BY created_at, kid');
+  const list = db.prepare('SELECT kid, alg, private_jwk, created_at, state, state_since FROM signing_keys ORDER BY created_at, kid');
   const count = db.prepare('SELECT count(*) AS n FROM signing_keys');
-  const insert = db.prepare('INSERT INTO signing_keys (kid, alg, private_jwk, created_at) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO signing_keys (kid, alg, private_jwk, created_at, state, state_since) VALUES (?, ?, ?, ?, ?, ?)');
+  const currentKids = db.prepare("SELECT kid FROM signing_keys WHERE state = 'current' ORDER BY kid");
+  const setState = db.prepare('UPDATE signing_keys SET state = ?, state_since = ? WHERE state = ?');
+  const retirable = db.prepare("SELECT kid FROM signing_keys WHERE state = 'previous' AND state_since <= ?");
+  const retire = db.prepare("DELETE FROM signing_keys WHERE state = 'previous' AND state_since <= ?");
   const all = (): StoredSigningKey[] =>
     (list.all() as unknown as KeyRow[]).map((row) => ({
       kid: row.kid,
       alg: row.alg,
       privateJwk: JSON.parse(row.private_jwk) as Record<string, unknown>,
       createdAt: row.created_at,
+      state: row.state,
+      stateSince: row.state_since,
     }));
+  const add = (keys: StoredSigningKey[]) => {
+    for (const key of keys) insert.run(key.kid, key.alg, JSON.stringify(key.privateJwk), key.createdAt, key.state, key.stateSince);
+  };
 
   return {
     async list() {
@@ -29,10 +40,28 @@ export function createSqliteSigningKeyStore(db: DatabaseSync): SigningKeyStore {
     async initialiseIfEmpty(keys) {
       // BEGIN IMMEDIATE serialises the check and the insert across processes.
       return inWriteTransaction(db, () => {
-        if ((count.get() as { n: number }).n === 0) {
-          for (const key of keys) insert.run(key.kid, key.alg, JSON.stringify(key.privateJwk), key.createdAt);
-        }
+        if ((count.get() as { n: number }).n === 0) add(keys);
         return all();
+      });
+    },
+    async addNext(keys) {
+      inWriteTransaction(db, () => add(keys.map((key) => ({ ...key, state: 'next' as const }))));
+    },
+    async rotate(expectedCurrent, newNext, now) {
+      return inWriteTransaction(db, () => {
+        const current = (currentKids.all() as { kid: string }[]).map((row) => row.kid);
+        if (current.join(',') !== [...expectedCurrent].sort().join(',')) return false;
+        setState.run('previous', now, 'current');
+        setState.run('current', now, 'next');
+        add(newNext.map((key) => ({ ...key, state: 'next' as const, stateSince: now })));
+        return true;
+      });
+    },
+    async retirePrevious(cutoff) {
+      return inWriteTransaction(db, () => {
+        const kids = (retirable.all(cutoff) as { kid: string }[]).map((row) => row.kid);
+        retire.run(cutoff);
+        return kids;
       });
     },
   };

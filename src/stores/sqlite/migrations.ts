@@ -90,6 +90,21 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX audit_events_account ON audit_events (account_id, at) WHERE account_id IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      ALTER TABLE signing_keys ADD COLUMN state TEXT NOT NULL DEFAULT 'current';
+      ALTER TABLE signing_keys ADD COLUMN state_since INTEGER NOT NULL DEFAULT 0;
+      UPDATE signing_keys SET state_since = created_at;
+
+      CREATE TABLE clients (
+        client_id TEXT PRIMARY KEY,
+        metadata TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

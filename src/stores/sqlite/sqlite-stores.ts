@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.ts';
-import type { AccountStore, AuditStore, OidcRecordStore, OneTimeTokenStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
+import type { AccountStore, AuditStore, ClientStore, OidcRecordStore, OneTimeTokenStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
 import { createSqliteAuditStore } from './audit.store.ts';
+import { createSqliteClientStore } from './client.store.ts';
 import { createSqliteOneTimeTokenStore } from './one-time-token.store.ts';
 import { createSqliteThrottleStore } from './throttle.store.ts';
 import { createSqliteAccountStore } from './account.store.ts';
@@ -17,6 +18,7 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
   const db = openSqlite(options);
   let oidcRecords: OidcRecordStore | undefined;
   let signingKeys: SigningKeyStore | undefined;
+  let clients: ClientStore | undefined;
   let secrets: SecretStore | undefined;
   let accounts: AccountStore | undefined;
   let oneTimeTokens: OneTimeTokenStore | undefined;
@@ -28,6 +30,9 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
     },
     get signingKeys() {
       return (signingKeys ??= createSqliteSigningKeyStore(db));
+    },
+    get clients() {
+      return (clients ??= createSqliteClientStore(db, clock));
     },
     get secrets() {
       return (secrets ??= createSqliteSecretStore(db, clock));
