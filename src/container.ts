@@ -222,3 +222,38 @@ function startMaintenance(deps: { stores: Stores; config: Config; clock: Clock; 
   const timers = [every(config.keys.refreshSeconds, refreshKeys, 'refreshing signing keys'), every(config.database.sweepIntervalSeconds, sweep, 'sweeping expired records')];
   return { refreshKeys, stop: () => timers.forEach((timer) => clearInterval(timer)) };
 }
+
+/** What the keyward CLI works with: the store and the services operators use, no server. */
+export interface OperatorContext {
+  readonly config: Config;
+  readonly stores: Stores;
+  readonly clock: Clock;
+  readonly passwords: PasswordHasher;
+  readonly audit: AuditTrail;
+  readonly keyRotation: KeyRotation;
+  readonly clientSecretHashKey: string;
+  /** Clients and APIs declared in the clients file (they win over store clients). */
+  readonly registry: Awaited<ReturnType<typeof loadClientsFile>>;
+  close(): Promise<void>;
+}
+
+export async function openOperatorContext(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<OperatorContext> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createRootLogger({ ...config.log, level: 'warn' });
+  const stores = openStores(config, clock);
+  try {
+    await stores.assertMigrated();
+    const registry = await loadClientsFile(config.clientsFile);
+    return {
+      config, stores, clock, registry,
+      passwords: await createPasswordHasher(config.argon2),
+      audit: createAuditTrail({ store: stores.audit, clock, logger }),
+      keyRotation: createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, createApiRegistry(registry.apis)) }),
+      clientSecretHashKey: await clientSecretHashKey(stores),
+      close: () => stores.close(),
+    };
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+}

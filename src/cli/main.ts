@@ -1,46 +1,85 @@
 import { loadConfig } from '../config/load.ts';
-import { openStores } from '../container.ts';
+import { openOperatorContext, openStores, type OperatorContext } from '../container.ts';
 import { StartupError } from '../errors/app-error.ts';
-import { systemClock } from '../lib/clock.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import { runUntilSignalled } from '../main.ts';
+import { CommandError, flag, parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { CLIENTS_HELP, clientsCommand } from './clients.command.ts';
+import { processIo, report, type CliIo } from './io.ts';
+import { KEYS_HELP, keysCommand } from './keys.command.ts';
+import { USERS_HELP, usersCommand } from './users.command.ts';
 
-const HELP = `Usage: keyward <command>
+const HELP = `Usage: keyward <command> [options]
 
 Commands:
   start      migrate the embedded store if needed, then serve (default)
   migrate    create or upgrade the database schema, then exit
+  clients    add, list, show, update and remove clients      (keyward clients --help)
+  users      add, list, show, disable and enable accounts, set passwords and roles,
+             end sessions                                    (keyward users --help)
+  keys       list, rotate and retire signing keys            (keyward keys --help)
   help       show this help
 
-Configuration comes from environment variables; see .env.example.`;
+Configuration comes from environment variables; see .env.example. Operator commands take --json.`;
 
-/** The keyward command line; bin/keyward.js checks the Node version and calls this. */
-export async function runCli(argv: readonly string[]): Promise<number> {
-  const [command = 'start', ...rest] = argv;
-  if (command === 'help' || command === '--help' || command === '-h' || rest.includes('--help')) {
-    process.stdout.write(`${HELP}\n`);
+type Operation = (ctx: OperatorContext, args: ParsedArgs, io: CliIo) => Promise<number>;
+const GROUPS: Record<string, { help: string; run: Operation }> = {
+  clients: { help: CLIENTS_HELP, run: clientsCommand },
+  users: { help: USERS_HELP, run: usersCommand },
+  keys: { help: KEYS_HELP, run: keysCommand },
+};
+
+/** The keyward command line; bin/keyward.js checks the Node version and calls this. Returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo(), options: { clock?: Clock } = {}): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    return usage(io, (error as Error).message);
+  }
+  const [command = 'start'] = args.positionals;
+  const group = GROUPS[command];
+  if (command === 'help' || (!group && flag(args, 'help'))) {
+    io.out(HELP);
+    return 0;
+  }
+  if (group && (flag(args, 'help') || args.positionals.length === 1)) {
+    io.out(group.help);
     return 0;
   }
   try {
-    switch (command) {
-      case 'start':
-        await runUntilSignalled(loadConfig());
-        return 0;
-      case 'migrate':
-        return await migrateCommand();
-      default:
-        process.stderr.write(`keyward: unknown command "${command}"\n\n${HELP}\n`);
-        return 2;
+    if (command === 'start') {
+      await runUntilSignalled(loadConfig(io.env));
+      return 0;
+    }
+    if (command === 'migrate') return await migrateCommand(io, flag(args, 'json'));
+    if (!group) return usage(io, `unknown command "${command}"`);
+    const ctx = await openOperatorContext(loadConfig(io.env), options);
+    try {
+      return await group.run(ctx, args, io);
+    } finally {
+      await ctx.close();
     }
   } catch (error) {
-    // One readable message and no stack trace for every start-up problem.
+    if (error instanceof UsageError) return usage(io, error.message, group?.help);
+    if (error instanceof CommandError) {
+      io.err(`keyward: ${error.message}`);
+      return 1;
+    }
+    // One readable message and no stack trace for every problem.
     const message = error instanceof StartupError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-    process.stderr.write(`keyward: ${message}\n`);
+    io.err(`keyward: ${message}`);
     return 1;
   }
 }
 
-async function migrateCommand(): Promise<number> {
-  const config = loadConfig();
+function usage(io: CliIo, message: string, help = HELP): number {
+  io.err(`keyward: ${message}\n\n${help}`);
+  return 2;
+}
+
+async function migrateCommand(io: CliIo, json: boolean): Promise<number> {
+  const config = loadConfig(io.env);
   const stores = openStores(config, systemClock);
   try {
     await stores.migrate();
@@ -48,6 +87,6 @@ async function migrateCommand(): Promise<number> {
   } finally {
     await stores.close();
   }
-  process.stdout.write(`keyward: database ${config.database.location} is up to date\n`);
+  report(io, json, { database: config.database.location, migrated: true }, `keyward: database ${config.database.location} is up to date`);
   return 0;
 }

@@ -154,6 +154,9 @@ export interface AccountStore {
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   markEmailVerified(id: string): Promise<void>;
   setDisabled(id: string, disabled: boolean): Promise<void>;
+  setRoles(id: string, roles: string[]): Promise<void>;
+  /** Oldest first. */
+  list(page: { limit: number; offset: number }): Promise<AccountRecord[]>;
   recordSignIn(id: string): Promise<void>;
 }
 

@@ -345,6 +345,16 @@ export function describeStoreContract(backendName: string, createBackend: () => 
         expect((await stores.accounts.findById(created!.id))!.disabled).toBe(false);
       });
 
+      it('sets roles and lists accounts oldest first, a page at a time', async () => {
+        const first = await stores.accounts.create(account);
+        clock.advance(1);
+        await stores.accounts.create({ ...account, email: 'bob@example.com' });
+        await stores.accounts.setRoles(first!.id, ['admin', 'auditor']);
+        expect((await stores.accounts.findById(first!.id))!.roles).toEqual(['admin', 'auditor']);
+        expect((await stores.accounts.list({ limit: 10, offset: 0 })).map((a) => a.emailNormalized)).toEqual(['ada@example.com', 'bob@example.com']);
+        expect((await stores.accounts.list({ limit: 1, offset: 1 })).map((a) => a.emailNormalized)).toEqual(['bob@example.com']);
+      });
+
       it('updates the password hash and the last sign-in time', async () => {
         const created = await stores.accounts.create(account);
         clock.advance(1000);

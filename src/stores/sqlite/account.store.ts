@@ -46,6 +46,8 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
   const byEmail = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email_normalized = ?`);
   const setHash = db.prepare('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?');
   const signIn = db.prepare('UPDATE accounts SET last_sign_in_at = ? WHERE id = ?');
+  const roles = db.prepare('UPDATE accounts SET roles = ?, updated_at = ? WHERE id = ?');
+  const list = db.prepare(`SELECT ${COLUMNS} FROM accounts ORDER BY created_at, id LIMIT ? OFFSET ?`);
   const disable = db.prepare('UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ?');
   const verified = db.prepare('UPDATE accounts SET email_verified = 1, updated_at = ? WHERE id = ?');
 
@@ -73,6 +75,12 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
     },
     async setDisabled(id, disabled) {
       disable.run(disabled ? 1 : 0, clock.now(), id);
+    },
+    async setRoles(id, newRoles) {
+      roles.run(JSON.stringify(newRoles), clock.now(), id);
+    },
+    async list({ limit, offset }) {
+      return list.all(limit, offset).map((row) => toAccount(row)!);
     },
     async recordSignIn(id) {
       signIn.run(clock.now(), id);

@@ -1,3 +1,4 @@
+import { StartupError } from '../../errors/app-error.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { AccountStore, AuditStore, ClientStore, OidcRecordStore, OneTimeTokenStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
 import { createSqliteAuditStore } from './audit.store.ts';
@@ -55,7 +56,7 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
     async assertMigrated() {
       const version = currentVersion(db);
       if (version < LATEST_SCHEMA_VERSION) {
-        throw new Error(`database schema is at version ${version}, this Keyward needs ${LATEST_SCHEMA_VERSION}: run "keyward migrate"`);
+        throw new StartupError(`the database schema is at version ${version}, this Keyward needs ${LATEST_SCHEMA_VERSION}: run "keyward migrate" (npm run migrate)`);
       }
     },
     async ping() {

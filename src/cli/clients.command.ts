@@ -1,0 +1,135 @@
+import type { OperatorContext } from '../container.ts';
+import { randomToken } from '../lib/ids.ts';
+import { clientMetadataProblem } from '../oidc/client-validation.ts';
+import { hashClientSecret, isHashedClientSecret } from '../services/client-secrets.ts';
+import { clientMetadataSchema, type ClientMetadata } from '../services/clients.service.ts';
+import { allowOnly, CommandError, flag, option, options, requireOption, UsageError, type ParsedArgs } from './args.ts';
+import { report, table, type CliIo } from './io.ts';
+
+export const CLIENTS_HELP = `Usage: keyward clients <command> [options]
+
+Commands:
+  add --kind <public|web|service|resource_server> --id <client_id> [--name <name>]
+      [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]... [--auth-method <method>]
+      [--api <identifier>] [--id-token-alg <RS256|ES256|EdDSA>] [--logo-uri <uri>]
+      [--backchannel-logout-uri <uri>]
+                 add a client; a generated secret is shown once and stored hashed
+  list           every client, and whether it comes from the clients file or the store
+  show <id>      one client's metadata (never its secret)
+  update <id> [--name ...] [--redirect-uri ...]... [--post-logout-redirect-uri ...]... [--rotate-secret]
+                 change a store client (clients file clients are changed in the file)
+  remove <id>    delete a store client
+
+Every command takes --json for scripts.`;
+
+const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri'];
+const UPDATE_OPTIONS = ['name', 'redirect-uri', 'post-logout-redirect-uri', 'logo-uri', 'backchannel-logout-uri', 'rotate-secret'];
+
+const needsSecret = (metadata: { token_endpoint_auth_method?: string; kind?: string }) => {
+  const method = metadata.token_endpoint_auth_method ?? (metadata.kind === 'public' ? 'none' : 'client_secret_basic');
+  return method === 'client_secret_basic' || method === 'client_secret_post';
+};
+
+/** Validates with Keyward's schema and oidc-provider's rules; the secret is hashed only after. */
+async function validated(input: Record<string, unknown>): Promise<ClientMetadata> {
+  const parsed = clientMetadataSchema.safeParse(input);
+  if (!parsed.success) throw new CommandError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'client'}: ${issue.message}`).join('; '));
+  const problem = await clientMetadataProblem(parsed.data);
+  if (problem) throw new CommandError(problem);
+  return parsed.data;
+}
+
+const withoutSecret = ({ client_secret: secret, ...rest }: Record<string, unknown>) => ({ ...rest, ...(secret ? { client_secret: isHashedClientSecret(secret) ? '(hashed)' : '(in the clients file)' } : {}) });
+
+export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io: CliIo): Promise<number> {
+  const [, command, id] = args.positionals;
+  const json = flag(args, 'json');
+  const fileIds = new Set(ctx.registry.clients.map((client) => client.client_id));
+  const optionalFields = (names: Record<string, string>) =>
+    Object.fromEntries(Object.entries(names).flatMap(([cli, field]) => (option(args, cli) ? [[field, option(args, cli)]] : [])));
+
+  switch (command) {
+    case 'add': {
+      allowOnly(args, ADD_OPTIONS);
+      const clientId = requireOption(args, 'id');
+      if (fileIds.has(clientId)) throw new CommandError(`client "${clientId}" is declared in the clients file`);
+      const input: Record<string, unknown> = {
+        client_id: clientId,
+        kind: requireOption(args, 'kind'),
+        ...optionalFields({ name: 'client_name', 'auth-method': 'token_endpoint_auth_method', api: 'api', 'id-token-alg': 'id_token_signed_response_alg', 'logo-uri': 'logo_uri', 'backchannel-logout-uri': 'backchannel_logout_uri' }),
+        ...(options(args, 'redirect-uri').length ? { redirect_uris: options(args, 'redirect-uri') } : {}),
+        ...(options(args, 'post-logout-redirect-uri').length ? { post_logout_redirect_uris: options(args, 'post-logout-redirect-uri') } : {}),
+      };
+      const secret = needsSecret(input) ? randomToken(32) : undefined;
+      const metadata = await validated({ ...input, ...(secret ? { client_secret: secret } : {}) });
+      const stored = secret ? { ...metadata, client_secret: hashClientSecret(secret, ctx.clientSecretHashKey) } : metadata;
+      if (!(await ctx.stores.clients.create(clientId, stored))) throw new CommandError(`client "${clientId}" exists already`);
+      report(io, json, { client_id: clientId, kind: metadata.kind, client_secret: secret }, [
+        `Client ${clientId} added (${metadata.kind}).`,
+        ...(secret ? [`Its secret, shown only now — keep it safe:`, secret] : []),
+      ].join('\n'));
+      return 0;
+    }
+    case 'list': {
+      allowOnly(args, []);
+      const stored = await ctx.stores.clients.list();
+      const rows = [
+        ...ctx.registry.clients.map((c) => ({ client_id: c.client_id, kind: c.kind, name: c.client_name, auth: c.token_endpoint_auth_method, source: 'file' })),
+        ...stored.map((c) => ({
+          client_id: c.clientId,
+          kind: c.metadata.kind,
+          name: c.metadata.client_name,
+          auth: c.metadata.token_endpoint_auth_method,
+          source: fileIds.has(c.clientId) ? 'store (shadowed by the file)' : 'store',
+        })),
+      ];
+      report(io, json, rows, table(rows, ['client_id', 'kind', 'name', 'auth', 'source']));
+      return 0;
+    }
+    case 'show': {
+      if (!id) throw new UsageError('keyward clients show <client_id>');
+      const fromFile = ctx.registry.clients.find((c) => c.client_id === id);
+      const metadata = fromFile ?? (await ctx.stores.clients.find(id));
+      if (!metadata) return notFound(io, id);
+      const shown = { ...withoutSecret(metadata as Record<string, unknown>), source: fromFile ? 'file' : 'store' };
+      report(io, json, shown, JSON.stringify(shown, null, 2));
+      return 0;
+    }
+    case 'update': {
+      allowOnly(args, UPDATE_OPTIONS);
+      if (!id) throw new UsageError('keyward clients update <client_id> [options]');
+      if (fileIds.has(id)) throw new CommandError(`client "${id}" is declared in the clients file: change it there`);
+      const stored = await ctx.stores.clients.find(id);
+      if (!stored) return notFound(io, id);
+      // response_types is derived from the kind, not an input.
+      const { response_types: _derived, ...current } = stored;
+      const secret = flag(args, 'rotate-secret') && needsSecret(current) ? randomToken(32) : undefined;
+      const changed: Record<string, unknown> = {
+        ...current,
+        ...optionalFields({ name: 'client_name', 'logo-uri': 'logo_uri', 'backchannel-logout-uri': 'backchannel_logout_uri' }),
+        ...(options(args, 'redirect-uri').length ? { redirect_uris: options(args, 'redirect-uri') } : {}),
+        ...(options(args, 'post-logout-redirect-uri').length ? { post_logout_redirect_uris: options(args, 'post-logout-redirect-uri') } : {}),
+      };
+      // Validate with a stand-in secret when the stored one is a hash; keep the hash.
+      const metadata = await validated({ ...changed, ...(needsSecret(changed) ? { client_secret: secret ?? randomToken(32) } : {}) });
+      const storedSecret = secret ? hashClientSecret(secret, ctx.clientSecretHashKey) : current.client_secret;
+      await ctx.stores.clients.update(id, { ...metadata, ...(storedSecret ? { client_secret: storedSecret } : {}) });
+      report(io, json, { client_id: id, client_secret: secret }, [`Client ${id} updated.`, ...(secret ? ['Its new secret, shown only now:', secret] : [])].join('\n'));
+      return 0;
+    }
+    case 'remove': {
+      if (!id) throw new UsageError('keyward clients remove <client_id>');
+      if (fileIds.has(id)) throw new CommandError(`client "${id}" is declared in the clients file: remove it there`);
+      if (!(await ctx.stores.clients.remove(id))) return notFound(io, id);
+      report(io, json, { client_id: id, removed: true }, `Client ${id} removed.`);
+      return 0;
+    }
+    default:
+      throw new UsageError(command ? `unknown command "clients ${command}"` : 'keyward clients <command>');
+  }
+}
+
+function notFound(io: CliIo, id: string): number {
+  io.err(`keyward: no client "${id}"`);
+  return 1;
+}
