@@ -11,6 +11,7 @@ import { accountRoutes } from './http/routes/account.routes.ts';
 import { demoRoutes } from './http/routes/demo.routes.ts';
 import { healthRoutes } from './http/routes/health.routes.ts';
 import { interactionRoutes } from './http/routes/interaction.routes.ts';
+import { metricsRoutes } from './http/routes/metrics.routes.ts';
 import { themeRoutes } from './http/routes/theme.routes.ts';
 import type { KeywardState } from './http/state.ts';
 
@@ -49,14 +50,23 @@ export function createApp(container: Container): Koa<KeywardState> {
     interactionRoutes({ interactions: container.interactions, render, uiSession, registrationEnabled }),
     accountRoutes({ registration: container.registration, passwordReset: container.passwordReset, render, uiSession, registrationEnabled }),
     ...(config.demoData ? [demoRoutes({ render, issuer: config.issuer })] : []),
+    ...(config.metrics.enabled && config.metrics.token ? [metricsRoutes({ registry: container.metrics.registry, token: config.metrics.token })] : []),
   ];
 
-  app.use(requestContext(container.logger));
+  app.use(requestContext(container.logger, container.metrics));
   app.use(securityHeaders({ https }));
   app.use(errorHandler(render));
   app.use(mount('/assets', serve(PUBLIC_DIRECTORY, { maxage: 3600_000, gzip: false, brotli: false })));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(mountCurrentProvider(() => container.provider));
   app.on('error', (error: unknown) => container.logger.debug({ err: error }, 'response stream error'));
+  return app;
+}
+
+/** The separate metrics listener (METRICS_PORT): /metrics only, and the token too if one is set. */
+export function createMetricsApp(container: Container): Koa<KeywardState> {
+  const app = new Koa<KeywardState>();
+  const router = metricsRoutes({ registry: container.metrics.registry, token: container.config.metrics.token });
+  app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

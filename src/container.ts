@@ -20,6 +20,7 @@ import { loadClientsFile } from './services/clients.service.ts';
 import { resolveCookieSecrets } from './services/cookie-secrets.service.ts';
 import { demoClient, seedDemoAccount } from './services/demo-data.service.ts';
 import { createMailer } from './services/mail.service.ts';
+import { createMetrics, instrumentStores, type Metrics } from './services/metrics.service.ts';
 import { createOneTimeLinks } from './services/one-time-links.service.ts';
 import { createPasswordResetService, type PasswordResetService } from './services/password-reset.service.ts';
 import { createPasswordHasher, type PasswordHasher } from './services/passwords.service.ts';
@@ -50,6 +51,7 @@ export interface Container {
   readonly provider: Provider;
   readonly interactions: InteractionService;
   readonly keyRotation: KeyRotation;
+  readonly metrics: Metrics;
   readonly render: RenderPage;
   /** Re-reads the signing keys now instead of at the next refresh; true when they changed. */
   refreshKeys(): Promise<boolean>;
@@ -78,10 +80,10 @@ interface AccountServices {
   passwordReset: PasswordResetService;
 }
 
-async function buildAccountServices(config: Config, stores: Stores, clock: Clock, logger: Logger): Promise<AccountServices> {
+async function buildAccountServices(config: Config, stores: Stores, clock: Clock, logger: Logger, metrics: Metrics): Promise<AccountServices> {
   const passwords = await createPasswordHasher(config.argon2);
   const accounts = createAccountService({ accounts: stores.accounts, passwords, logger: logger.child({ module: 'accounts' }) });
-  const audit = createAuditTrail({ store: stores.audit, clock, logger });
+  const audit = createAuditTrail({ store: stores.audit, clock, logger, metrics });
   const throttle = createThrottle(stores.throttle, config.throttle, () => clock.now());
   const links = createOneTimeLinks(stores.oneTimeTokens, clock);
   const mail = createAccountMail({
@@ -104,19 +106,21 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
 export async function buildContainer(config: Config, options: ContainerOptions): Promise<Container> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createRootLogger(config.log);
-  const stores = openStores(config, clock);
+  const rawStores = openStores(config, clock);
   try {
-    if (options.migrate) await stores.migrate();
-    else await stores.assertMigrated();
+    if (options.migrate) await rawStores.migrate();
+    else await rawStores.assertMigrated();
 
-    const services = await buildAccountServices(config, stores, clock, logger);
+    const metrics = createMetrics({ processMetrics: config.metrics.enabled });
+    const stores = instrumentStores(rawStores, metrics);
+    const services = await buildAccountServices(config, stores, clock, logger, metrics);
     const registry = await loadClientsFile(config.clientsFile);
     const apis = createApiRegistry(registry.apis);
     const clients = config.demoData ? [...registry.clients, demoClient(config.issuer)] : registry.clients;
     if (config.demoData) await seedDemoAccount({ accounts: stores.accounts, passwords: services.passwords, logger });
     const cookieSecrets = await resolveCookieSecrets(config.cookieSecrets, stores.secrets);
     const render = createViewRenderer(VIEWS_DIRECTORY, config.ui, config.env === 'production');
-    const security = createSecurityEventSink(logger);
+    const security = createSecurityEventSink(logger, metrics);
     const engineDeps: ProtocolEngineDeps = {
       issuer: config.issuer,
       clock,
@@ -133,7 +137,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
         pages: createProviderPages(render),
       },
       extras: {
-        logger, security, audit: services.audit,
+        logger, security, metrics, audit: services.audit,
         revokeRefreshTokensOnLogout: config.refreshTokens.revokeOnLogout,
         clientSecretHashKey: await clientSecretHashKey(stores),
         jwksMaxAgeSeconds: config.keys.jwksMaxAgeSeconds,
@@ -149,7 +153,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const maintenance = startMaintenance({ stores, config, clock, logger, engine, keyRotation });
 
     return {
-      config, logger, clock, stores, cookieSecrets, render, keyRotation,
+      config, logger, clock, stores, cookieSecrets, render, keyRotation, metrics,
       get provider() {
         return engine.current.provider;
       },
@@ -165,7 +169,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
       },
     };
   } catch (error) {
-    await stores.close();
+    await rawStores.close();
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { createApp } from './app.ts';
+import { createApp, createMetricsApp } from './app.ts';
 import type { Config } from './config/schema.ts';
 import { buildContainer, type Container, type ContainerOptions } from './container.ts';
 import { StartupError } from './errors/app-error.ts';
@@ -10,6 +10,8 @@ export interface RunningServer {
   readonly server: Server;
   readonly container: Container;
   readonly port: number;
+  /** The separate metrics listener's port, when METRICS_PORT is set. */
+  readonly metricsPort: number | undefined;
   /** Stops accepting, lets in-flight requests finish within the bound, closes the store. */
   stop(): Promise<void>;
 }
@@ -33,14 +35,25 @@ export async function startServer(config: Config, overrides: Pick<ContainerOptio
     throw error;
   }
   const port = (server.address() as { port: number }).port;
+  const metricsServer = config.metrics.enabled && config.metrics.port ? createServer(createMetricsApp(container).callback()) : undefined;
+  if (metricsServer) {
+    try {
+      await listen(metricsServer, config.metrics.port!, config.metrics.host);
+    } catch (error) {
+      server.close();
+      await container.close();
+      throw error;
+    }
+  }
   container.logger.info({ issuer: config.issuer, port, env: config.env }, 'Keyward is listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     draining = true;
+    metricsServer?.close();
     return (stopping ??= shutdown(server, container, config.http.shutdownTimeoutMs));
   };
-  return { server, container, port, stop };
+  return { server, container, port, metricsPort: metricsServer ? (metricsServer.address() as { port: number }).port : undefined, stop };
 }
 
 async function listen(server: Server, port: number, host: string): Promise<void> {

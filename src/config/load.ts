@@ -17,6 +17,9 @@ export function loadConfig(rawEnv: RawEnvironment = process.env, isTerminal = Bo
   }
   const config = parsed.success ? toConfig(parsed.data, isTerminal) : undefined;
   if (config) problems.push(...productionProblems(config, parsed.data!));
+  if (config?.metrics.enabled && !config.metrics.port && !config.metrics.token) {
+    problems.push('METRICS_ENABLED: set METRICS_PORT (a separate listener) or METRICS_TOKEN (bearer token on the main port), so that /metrics is never public');
+  }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return deepFreeze(config);
 }
@@ -93,6 +96,7 @@ function toConfig(env: Environment, isTerminal: boolean): Config {
       requestsWindowSeconds: env.THROTTLE_REQUESTS_WINDOW_SECONDS,
     },
     audit: { retentionDays: env.AUDIT_RETENTION_DAYS },
+    metrics: { enabled: env.METRICS_ENABLED, port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
     keys: { refreshSeconds: env.KEY_REFRESH_SECONDS, jwksMaxAgeSeconds: env.JWKS_MAX_AGE_SECONDS, rotationDays: env.KEY_ROTATION_DAYS },
   };
 }

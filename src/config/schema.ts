@@ -5,7 +5,7 @@ import { z } from 'zod';
  * reported together (DESIGN.md, Conventions 1). Secrets listed in SECRET_VARIABLES may
  * also be given as NAME_FILE, a path to a file holding the value.
  */
-export const SECRET_VARIABLES = ['COOKIE_SECRETS', 'SMTP_URL'] as const;
+export const SECRET_VARIABLES = ['COOKIE_SECRETS', 'SMTP_URL', 'METRICS_TOKEN'] as const;
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(10 * 366 * 24 * 3600).default(fallback);
 
@@ -66,6 +66,10 @@ export const environmentSchema = z.object({
   KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
   KEY_ROTATION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
+  METRICS_ENABLED: booleanFlag.default(false),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
@@ -115,6 +119,8 @@ export interface Config {
     readonly requestsWindowSeconds: number;
   };
   readonly audit: { readonly retentionDays: number };
+  /** Prometheus metrics at /metrics: on a separate port, or on the main one behind a bearer token. */
+  readonly metrics: { readonly enabled: boolean; readonly port: number | undefined; readonly host: string; readonly token: string | undefined };
   readonly keys: {
     /** How often every replica re-reads the key set from the store (bound on picking up a rotation). */
     readonly refreshSeconds: number;

@@ -1,5 +1,6 @@
 import type { Provider } from 'oidc-provider';
 import type { Logger } from '../logger/logger.ts';
+import type { Metrics } from '../services/metrics.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
 
 /**
@@ -29,12 +30,15 @@ const REUSE_DETAILS: Record<string, 'authorization_code_reuse' | 'refresh_token_
 type Ctx = { state?: { log?: Logger }; oidc?: { client?: { clientId: string }; params?: Record<string, unknown>; entities?: Record<string, { grantId?: string } | undefined> } };
 
 /** Security events go to one child logger, at warn, whoever detects them. */
-export function createSecurityEventSink(logger: Logger): SecurityEventSink {
+export function createSecurityEventSink(logger: Logger, metrics: Metrics): SecurityEventSink {
   const log = logger.child({ module: 'security' });
-  return (event, details) => log.warn({ securityEvent: event, ...details }, `security event: ${event.replaceAll('_', ' ')}`);
+  return (event, details) => {
+    metrics.tokenReuse.inc({ kind: event === 'refresh_token_reuse' ? 'refresh_token' : 'authorization_code' });
+    log.warn({ securityEvent: event, ...details }, `security event: ${event.replaceAll('_', ' ')}`);
+  };
 }
 
-export function subscribeProviderEvents(provider: Provider, logger: Logger, security: SecurityEventSink): void {
+export function subscribeProviderEvents(provider: Provider, logger: Logger, security: SecurityEventSink, metrics: Metrics): void {
   const log = logger.child({ module: 'oidc' });
   const requestLogger = (ctx: unknown): Logger => (ctx as Ctx)?.state?.log ?? log;
   // The typings list these events per name; one loop over them needs the plain EventEmitter signature.
@@ -56,6 +60,7 @@ export function subscribeProviderEvents(provider: Provider, logger: Logger, secu
   }
   on('grant.success', (ctx: unknown) => {
     const { oidc } = ctx as Ctx;
+    metrics.tokensIssued.inc({ grant_type: String(oidc?.params?.grant_type ?? 'unknown') });
     requestLogger(ctx).info({ event: 'grant.success', clientId: oidc?.client?.clientId, grantType: oidc?.params?.grant_type }, 'tokens issued');
   });
   on('grant.revoked', (ctx: unknown, grantId: string) => {

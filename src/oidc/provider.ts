@@ -2,6 +2,7 @@ import { Provider } from 'oidc-provider';
 import { StartupError } from '../errors/app-error.ts';
 import type { Logger } from '../logger/logger.ts';
 import type { AuditTrail } from '../services/audit.service.ts';
+import type { Metrics } from '../services/metrics.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
 import { buildProviderConfiguration, type ProviderConfigurationDeps } from './configuration.ts';
 import { subscribeProviderEvents } from './events.ts';
@@ -20,6 +21,7 @@ export interface ProviderExtras {
   clientSecretHashKey: string;
   /** Cache-Control max-age for /jwks. */
   jwksMaxAgeSeconds: number;
+  metrics: Metrics;
   /** koa's proxy flag: trust X-Forwarded-* from a TLS-terminating proxy. */
   trustProxy: boolean;
   /** false: RP-initiated logout leaves the refresh tokens issued in the session alive. */
@@ -48,7 +50,7 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
   provider.proxy = extras.trustProxy;
   enforceClientSecretRules(provider, extras.clientSecretHashKey);
   provider.use(protocolMiddleware(extras.jwtAccessTokens, extras.jwksMaxAgeSeconds));
-  subscribeProviderEvents(provider, extras.logger, extras.security);
+  subscribeProviderEvents(provider, extras.logger, extras.security, extras.metrics);
   // oidc-provider revokes a grant at logout unless its session authorization "persists logout"
   // (lib/actions/end_session.js), which it derives from expiresWithSession; Keyward decides
   // it from LOGOUT_REVOKES_REFRESH_TOKENS instead, once the code has been issued.

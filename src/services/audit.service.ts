@@ -1,6 +1,7 @@
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../logger/logger.ts';
 import type { AuditEvent, AuditStore } from '../stores/types.ts';
+import type { Metrics } from './metrics.service.ts';
 
 /** Who did it from where: what every audited request carries. */
 export interface RequestOrigin {
@@ -17,10 +18,12 @@ export interface AuditTrail {
 }
 
 /** Each audited event becomes a structured log line and a stored record (kept AUDIT_RETENTION_DAYS). */
-export function createAuditTrail(deps: { store: AuditStore; clock: Clock; logger: Logger }): AuditTrail {
+export function createAuditTrail(deps: { store: AuditStore; clock: Clock; logger: Logger; metrics?: Metrics }): AuditTrail {
   const log = deps.logger.child({ module: 'audit' });
   return {
     async record(event, outcome, origin, fields = {}) {
+      if (event === 'sign_in') deps.metrics?.signIns.inc({ outcome });
+      if (event === 'lockout') deps.metrics?.lockouts.inc();
       const entry: AuditEvent = { at: deps.clock.now(), event, outcome, ip: origin.ip, userAgent: origin.userAgent, ...fields };
       log.info({ audit: event, outcome, accountId: fields.accountId, clientId: fields.clientId, ip: origin.ip, details: fields.details }, `audit: ${event} ${outcome}`);
       await deps.store.record(entry);

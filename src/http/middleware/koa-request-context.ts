@@ -1,7 +1,16 @@
 import type { Middleware } from 'koa';
 import { randomToken } from '../../lib/ids.ts';
 import type { Logger } from '../../logger/logger.ts';
-import type { KeywardState } from '../state.ts';
+import type { Metrics } from '../../services/metrics.service.ts';
+import type { KeywardContext, KeywardState } from '../state.ts';
+
+/** A bounded label: the router's route template or oidc-provider's route name, never the raw path. */
+function routeOf(ctx: KeywardContext): string {
+  const matched = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
+  if (typeof matched === 'string') return matched;
+  const oidcRoute = (ctx as unknown as { oidc?: { route?: unknown } }).oidc?.route;
+  return typeof oidcRoute === 'string' ? oidcRoute : 'unmatched';
+}
 
 // A caller-supplied id is reused only if it is short and harmless to echo in a header.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -11,7 +20,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
  * line per request. Only the path is logged, never the query string: it can carry codes
  * and tokens.
  */
-export function requestContext(root: Logger): Middleware<KeywardState> {
+export function requestContext(root: Logger, metrics: Metrics): Middleware<KeywardState> {
   const log = root.child({ module: 'http' });
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
@@ -26,6 +35,7 @@ export function requestContext(root: Logger): Middleware<KeywardState> {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       // oidc-provider may answer through ctx.res directly; res.statusCode is what was sent.
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      metrics.httpDuration.observe({ method: ctx.method, route: routeOf(ctx), status }, durationMs / 1000);
       ctx.state.log.info({ method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
     }
   };
