@@ -14,6 +14,7 @@ import { interactionRoutes } from './http/routes/interaction.routes.ts';
 import { metricsRoutes } from './http/routes/metrics.routes.ts';
 import { themeRoutes } from './http/routes/theme.routes.ts';
 import type { KeywardState } from './http/state.ts';
+import { metadataCache } from './oidc/metadata-cache.ts';
 
 const PUBLIC_DIRECTORY = fileURLToPath(new URL('../public', import.meta.url));
 
@@ -58,6 +59,7 @@ export function createApp(container: Container): Koa<KeywardState> {
   app.use(errorHandler(render));
   app.use(mount('/assets', serve(PUBLIC_DIRECTORY, { maxage: 3600_000, gzip: false, brotli: false })));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  app.use(metadataCache(() => container.provider));
   app.use(mountCurrentProvider(() => container.provider));
   app.on('error', (error: unknown) => container.logger.debug({ err: error }, 'response stream error'));
   return app;
