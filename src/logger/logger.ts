@@ -3,26 +3,46 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * Field names whose values are secrets wherever they appear in a log object (DESIGN.md,
- * Conventions 6). pino's redaction works on paths, so each name is listed at the top level
- * and one and two levels down.
+ * Keys whose values are secrets wherever they appear in a log object (DESIGN.md, Conventions
+ * 6), compared case-insensitively. `code` is an authorization code only inside request
+ * parameters (query, body, params); elsewhere (err.code) it is a useful error code.
  */
-const SECRET_FIELDS = [
-  'password', 'newPassword', 'currentPassword', 'passwordHash', 'password_hash',
-  'client_secret', 'clientSecret', 'secret', 'secrets', 'cookieSecrets',
-  'code_verifier', 'access_token', 'refresh_token', 'id_token', 'token', 'assertion',
-  'authorization', 'cookie', 'set-cookie', 'privateJwk', 'privateKey', 'csrf', '_csrf',
-];
+const SECRET_KEYS = new Set([
+  'password', 'newpassword', 'currentpassword', 'passwordhash', 'password_hash',
+  'client_secret', 'clientsecret', 'secret', 'secrets', 'cookiesecrets',
+  'code_verifier', 'access_token', 'refresh_token', 'id_token', 'token', 'assertion', 'logout_token',
+  'authorization', 'cookie', 'set-cookie', 'privatejwk', 'privatekey', 'csrf', '_csrf',
+]);
+const PARAMETER_HOLDERS = new Set(['query', 'body', 'params']);
+const CENSOR = '[redacted]';
+const MAX_DEPTH = 6;
 
-export const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => {
-  const key = /^[A-Za-z_$][\w$]*$/.test(field) ? field : `["${field}"]`;
-  const dotted = key.startsWith('[') ? key : `.${key}`;
-  return [key, `*${dotted}`, `*.*${dotted}`];
-}).concat(
-  // `code` is an authorization code only inside request parameters; elsewhere (err.code)
-  // it is a useful error code, so it is redacted by location rather than by name.
-  ['query', 'body', 'params'].flatMap((holder) => [`${holder}.code`, `*.${holder}.code`]),
-);
+const isPlainContainer = (value: unknown): value is Record<string, unknown> => {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return Array.isArray(value) || prototype === Object.prototype || prototype === null;
+};
+
+/**
+ * A copy of `value` with secrets replaced, or `value` itself when it holds none. Only plain
+ * objects and arrays are walked (errors go through pino's own serializer), so the common log
+ * line — a flat object of primitives — costs one pass over its keys.
+ */
+export function redactSecrets<T>(value: T, parentKey = '', depth = 0): T {
+  if (!isPlainContainer(value) || depth > MAX_DEPTH) return value;
+  let copy: Record<string, unknown> | unknown[] | undefined;
+  const entries = Array.isArray(value) ? value.entries() : Object.entries(value);
+  for (const [key, inner] of entries) {
+    const name = String(key).toLowerCase();
+    const secret = SECRET_KEYS.has(name) || (name === 'code' && PARAMETER_HOLDERS.has(parentKey));
+    const replaced = secret ? CENSOR : redactSecrets(inner, name, depth + 1);
+    if (replaced !== inner) {
+      copy ??= Array.isArray(value) ? [...value] : { ...value };
+      (copy as Record<string, unknown>)[key as string] = replaced;
+    }
+  }
+  return (copy ?? value) as T;
+}
 
 export interface LoggerOptions {
   level: string;
@@ -34,7 +54,7 @@ export function createRootLogger(options: LoggerOptions, destination?: Destinati
   const base = {
     level: options.level,
     base: { service: 'keyward' },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { log: (object: Record<string, unknown>) => redactSecrets(object) },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (destination) return pino(base, destination);

@@ -6,11 +6,15 @@ import { apiOf, kindOf } from './token-policies.ts';
 
 /**
  * oidc-provider does not store JWT access tokens, so it cannot introspect or revoke them
- * (it answers unsupported_token_type). Keyward records each one's jti when it is signed and
- * answers for them itself: a JWT is active while its signature, issuer and expiry check
- * out, its record exists (revocation deletes it) and its grant still exists.
+ * (it answers unsupported_token_type). Keyward answers for them itself: a JWT is active while
+ * its signature, issuer and expiry check out and it is not on the revocation list; a JWT
+ * issued to a user (sub ≠ client_id, RFC 9068 §2.2) also needs its grant to still exist,
+ * which Keyward records (jti → grant) while signing it. client_credentials tokens need no
+ * write at all: the hot path of machine-to-machine traffic stays as cheap as oidc-provider's.
  */
 export const JWT_ACCESS_TOKEN_MODEL = 'JwtAccessToken';
+/** jti of revoked JWT access tokens, kept until they would have expired anyway. */
+export const JWT_REVOCATION_MODEL = 'JwtRevocation';
 
 export interface JwtAccessTokens {
   /** formats.customizers.jwt: runs while the token is signed, before it reaches the client. */
@@ -43,6 +47,7 @@ export function createJwtAccessTokens(deps: { store: OidcRecordStore; clock: Clo
 
   return {
     async record(_ctx, token, { payload }) {
+      if (!token.grantId) return;
       await deps.store.upsert(
         JWT_ACCESS_TOKEN_MODEL, String(payload.jti),
         { grantId: token.grantId, clientId: payload.client_id, aud: payload.aud },
@@ -54,10 +59,10 @@ export function createJwtAccessTokens(deps: { store: OidcRecordStore; clock: Clo
       const inactive = { active: false };
       const payload = await verify(value);
       if (!payload || payload.aud !== apiOf(client) || kindOf(client) !== 'resource_server') return inactive;
-      const record = await deps.store.find(JWT_ACCESS_TOKEN_MODEL, payload.jti!);
-      if (!record) return inactive;
-      if (typeof record.grantId === 'string') {
-        const grant = await ctx.oidc.provider.Grant.find(record.grantId);
+      if (await deps.store.find(JWT_REVOCATION_MODEL, payload.jti!)) return inactive;
+      if (payload.sub !== payload.client_id) {
+        const record = await deps.store.find(JWT_ACCESS_TOKEN_MODEL, payload.jti!);
+        const grant = typeof record?.grantId === 'string' ? await ctx.oidc.provider.Grant.find(record.grantId) : undefined;
         if (!grant || grant.clientId !== payload.client_id) return inactive;
       }
       return { ...payload, active: true, token_type: 'Bearer' };
@@ -65,7 +70,9 @@ export function createJwtAccessTokens(deps: { store: OidcRecordStore; clock: Clo
 
     async revoke(value, client) {
       const payload = await verify(value);
-      if (payload && payload.client_id === client.clientId) await deps.store.destroy(JWT_ACCESS_TOKEN_MODEL, payload.jti!);
+      if (!payload || payload.client_id !== client.clientId) return;
+      await deps.store.upsert(JWT_REVOCATION_MODEL, payload.jti!, { clientId: payload.client_id }, (payload.exp ?? 0) * 1000);
+      await deps.store.destroy(JWT_ACCESS_TOKEN_MODEL, payload.jti!);
     },
   };
 }

@@ -22,12 +22,17 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
  */
 export function requestContext(root: Logger, metrics: Metrics): Middleware<KeywardState> {
   const log = root.child({ module: 'http' });
+  // Request ids need to be unique, not secret: a random per-process prefix and a counter.
+  const prefix = randomToken(6);
+  let sequence = 0;
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const incoming = ctx.get('x-request-id');
-    const requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : randomToken(12);
+    const requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : `${prefix}${(sequence += 1).toString(36).padStart(6, '0')}`;
     ctx.state.requestId = requestId;
-    ctx.state.log = log.child({ reqId: requestId });
+    // The per-request child logger is made only if something logs before the request line.
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', { get: () => (child ??= log.child({ reqId: requestId })), configurable: true, enumerable: true });
     ctx.set('X-Request-Id', requestId);
     try {
       await next();
@@ -36,7 +41,7 @@ export function requestContext(root: Logger, metrics: Metrics): Middleware<Keywa
       // oidc-provider may answer through ctx.res directly; res.statusCode is what was sent.
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       metrics.httpDuration.observe({ method: ctx.method, route: routeOf(ctx), status }, durationMs / 1000);
-      ctx.state.log.info({ method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
+      log.info({ reqId: requestId, method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
     }
   };
 }

@@ -1,0 +1,71 @@
+import { createHash, randomBytes } from 'node:crypto';
+import argon2 from 'argon2';
+import { signInAndConsent, UserAgent } from '../../test/helpers/user-agent.ts';
+import { APP, basic, USER } from './fixtures.ts';
+
+/** One authorization code + PKCE flow (sign-in and consent as the server asks), then the code exchange. */
+export async function codeFlow(issuer: string, agent = new UserAgent()): Promise<{ access_token: string; refresh_token: string }> {
+  const verifier = randomBytes(32).toString('base64url');
+  const url = new URL(`${issuer}/auth`);
+  url.search = new URLSearchParams({
+    client_id: APP.client_id, response_type: 'code', scope: 'openid read', redirect_uri: APP.redirect_uri, state: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+  }).toString();
+  const callback = await signInAndConsent(agent, url, USER);
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${callback.href}`);
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { authorization: basic(APP), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: APP.redirect_uri, code_verifier: verifier }),
+  });
+  if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { access_token: string; refresh_token: string };
+}
+
+export interface FlowResult {
+  flowsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  flows: number;
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
+
+/** `users` virtual users each run complete flows, every one with a new browser, for `durationSeconds`. */
+export async function loadFlows(issuer: string, users: number, durationSeconds: number): Promise<FlowResult> {
+  const deadline = Date.now() + durationSeconds * 1000;
+  const durations: number[] = [];
+  let errors = 0;
+  const started = Date.now();
+  await Promise.all(Array.from({ length: users }, async () => {
+    while (Date.now() < deadline) {
+      const begin = performance.now();
+      try {
+        await codeFlow(issuer);
+        durations.push(performance.now() - begin);
+      } catch {
+        errors += 1;
+      }
+    }
+  }));
+  const elapsed = (Date.now() - started) / 1000;
+  durations.sort((a, b) => a - b);
+  return { flowsPerSecond: durations.length / elapsed, p50: percentile(durations, 50), p99: percentile(durations, 99), errors, flows: durations.length };
+}
+
+/** argon2id verifications per second at the given cost, with enough concurrency to fill every core. */
+export async function argon2Limit(cost: { memoryCost: number; timeCost: number; parallelism: number }, durationSeconds: number): Promise<number> {
+  const hash = await argon2.hash(USER.password, { type: argon2.argon2id, ...cost });
+  const deadline = Date.now() + durationSeconds * 1000;
+  let done = 0;
+  const started = Date.now();
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (Date.now() < deadline) {
+      await argon2.verify(hash, USER.password);
+      done += 1;
+    }
+  }));
+  return done / ((Date.now() - started) / 1000);
+}

@@ -1,0 +1,169 @@
+/**
+ * npm run bench [-- --duration 10 --connections 32]
+ *
+ * Starts Keyward (embedded store, production argon2 cost, info logs) and bare oidc-provider
+ * configured the same way, loads each in turn with the same connections and duration — traffic
+ * to 127.0.0.1 only, every loop bounded in time — and prints Keyward/bare ratios, side by side
+ * in one run because the machine is noisy. Writes the table as JSON to bench/results/.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { API, APP, basic, keywardRegistry, OPAQUE_API, RESOURCE_SERVER, SERVICE, USER } from './lib/fixtures.ts';
+import { argon2Limit, codeFlow, loadFlows } from './lib/flows.ts';
+import { load, type LoadResult } from './lib/load.ts';
+import { freePort, startNode, type Started } from './lib/processes.ts';
+
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, users: { type: 'string', default: '16' } } });
+const DURATION = Math.min(60, Math.max(1, Number(values.duration)));
+const CONNECTIONS = Math.min(256, Math.max(1, Number(values.connections)));
+const FLOW_USERS = Math.min(64, Math.max(1, Number(values.users)));
+const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+async function startKeyward(dir: string): Promise<{ server: Started; issuer: string }> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const clientsFile = join(dir, 'clients.json');
+  writeFileSync(clientsFile, JSON.stringify(keywardRegistry));
+  const env = {
+    NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), ISSUER: issuer, DATABASE_URL: `sqlite:${join(dir, 'keyward.sqlite')}`,
+    CLIENTS_FILE: clientsFile, DEMO_DATA: 'false', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ACCESS_TOKEN_TTL: '600',
+  };
+  const cli = async (args: string[], stdin = '') => {
+    const { spawnSync } = await import('node:child_process');
+    const result = spawnSync(process.execPath, ['bin/keyward.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, input: stdin });
+    if (result.status !== 0) throw new Error(`keyward ${args.join(' ')}: ${result.stderr}`);
+  };
+  await cli(['migrate']);
+  await cli(['users', 'add', '--email', USER.email, '--password-stdin'], `${USER.password}\n`);
+  const server = await startNode(['bin/keyward.js', 'start'], env, join(dir, 'keyward.log'), /Keyward is listening/);
+  return { server, issuer };
+}
+
+async function startBare(dir: string): Promise<{ server: Started; issuer: string }> {
+  const port = await freePort();
+  const server = await startNode(['bench/bare-provider.ts'], { PORT: String(port), NODE_ENV: 'production' }, join(dir, 'bare.log'), /listening/);
+  return { server, issuer: `http://127.0.0.1:${port}` };
+}
+
+async function token(issuer: string, resource: string): Promise<string> {
+  const response = await fetch(`${issuer}/token`, { method: 'POST', headers: { ...FORM, authorization: basic(SERVICE) }, body: form({ grant_type: 'client_credentials', resource, scope: 'read' }) });
+  if (response.status !== 200) throw new Error(`client_credentials at ${issuer}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/**
+ * Refresh chains: a pool of one refresh token per connection; each request takes one, each
+ * response puts the rotated one back (autocannon resets a connection's context between
+ * requests, so the pool, not the context, carries the chains).
+ */
+async function refreshLoad(issuer: string): Promise<LoadResult> {
+  const pool: string[] = [];
+  // One browser session: the first flow signs in and consents, the next ones reuse them.
+  const { UserAgent } = await import('../test/helpers/user-agent.ts');
+  const agent = new UserAgent();
+  for (let i = 0; i < CONNECTIONS; i += 1) pool.push((await codeFlow(issuer, agent)).refresh_token);
+  return load({
+    url: `${issuer}/token`, connections: CONNECTIONS, durationSeconds: DURATION,
+    requests: [{
+      method: 'POST',
+      setupRequest: (request) => ({ ...request, headers: { ...FORM, authorization: basic(APP) }, body: form({ grant_type: 'refresh_token', refresh_token: String(pool.shift()) }) }),
+      onResponse: (status, body) => {
+        if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
+      },
+    }],
+  });
+}
+
+interface Row {
+  scenario: string;
+  keyward: { rps: number; p50: number; p99: number; errors: number };
+  bare: { rps: number; p50: number; p99: number; errors: number };
+  ratio: number;
+  target: string;
+  met: boolean;
+}
+
+const summary = (r: LoadResult) => ({ rps: Math.round(r.requestsPerSecond), p50: r.p50, p99: r.p99, errors: r.errors });
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
+  const keyward = await startKeyward(dir);
+  const bare = await startBare(dir);
+  const rows: Row[] = [];
+  try {
+    const side = async (scenario: string, run: (issuer: string) => Promise<LoadResult>, target: { ratio: number; label: string }) => {
+      process.stderr.write(`${scenario} …\n`);
+      const k = await run(keyward.issuer);
+      const b = await run(bare.issuer);
+      const ratio = k.requestsPerSecond / b.requestsPerSecond;
+      rows.push({ scenario, keyward: summary(k), bare: summary(b), ratio: Math.round(ratio * 100) / 100, target: target.label, met: ratio >= target.ratio && k.p99 < 50 && k.errors === 0 });
+    };
+    const get = (path: string) => (issuer: string) => load({ url: `${issuer}${path}`, connections: CONNECTIONS, durationSeconds: DURATION });
+
+    await side('discovery', get('/.well-known/openid-configuration'), { ratio: 2, label: '≥ 2× bare' });
+    await side('jwks', get('/jwks'), { ratio: 2, label: '≥ 2× bare' });
+    await side('client_credentials (JWT)', (issuer) => load({
+      url: `${issuer}/token`, method: 'POST', connections: CONNECTIONS, durationSeconds: DURATION,
+      headers: { ...FORM, authorization: basic(SERVICE) }, body: form({ grant_type: 'client_credentials', resource: API.identifier, scope: 'read' }),
+    }), { ratio: 0.8, label: '≥ 0.8× bare' });
+    const rssAfterTokens = keyward.server.rss();
+    await side('introspection (opaque)', async (issuer) => load({
+      url: `${issuer}/token/introspection`, method: 'POST', connections: CONNECTIONS, durationSeconds: DURATION,
+      headers: { ...FORM, authorization: basic(RESOURCE_SERVER) }, body: form({ token: await token(issuer, OPAQUE_API.identifier) }),
+    }), { ratio: 0.8, label: '≥ 0.8× bare' });
+    await side('refresh rotation', refreshLoad, { ratio: 0.8, label: '≥ 0.8× bare' });
+
+    process.stderr.write('argon2 limit …\n');
+    const hashesPerSecond = await argon2Limit(ARGON2, Math.min(DURATION, 5));
+    process.stderr.write('sign-in flows …\n');
+    const flows = await loadFlows(keyward.issuer, FLOW_USERS, DURATION);
+    const bareFlows = await loadFlows(bare.issuer, FLOW_USERS, DURATION);
+    const flowRatio = flows.flowsPerSecond / hashesPerSecond;
+
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      settings: { durationSeconds: DURATION, connections: CONNECTIONS, flowUsers: FLOW_USERS, argon2: ARGON2 },
+      rows,
+      signInFlow: {
+        keyward: { flowsPerSecond: Math.round(flows.flowsPerSecond * 10) / 10, p50: Math.round(flows.p50), p99: Math.round(flows.p99), errors: flows.errors },
+        bare: { flowsPerSecond: Math.round(bareFlows.flowsPerSecond * 10) / 10, p50: Math.round(bareFlows.p50), p99: Math.round(bareFlows.p99), errors: bareFlows.errors },
+        argon2HashesPerSecond: Math.round(hashesPerSecond * 10) / 10,
+        ratioToArgon2Limit: Math.round(flowRatio * 100) / 100,
+        target: '≥ 0.7× the argon2 limit',
+        met: flowRatio >= 0.7 && flows.errors === 0,
+      },
+      memory: { keywardRssMiBAfterTokens: Math.round(rssAfterTokens / 2 ** 20), tokensIssued: rows.find((r) => r.scenario.startsWith('client_credentials'))?.keyward.rps ?? 0, target: '< 200 MiB', met: rssAfterTokens < 200 * 2 ** 20 },
+    };
+    result.memory.tokensIssued = Math.round((rows.find((r) => r.scenario.startsWith('client_credentials'))?.keyward.rps ?? 0) * DURATION);
+    print(result);
+    mkdirSync('bench/results', { recursive: true });
+    const json = `${JSON.stringify(result, null, 2)}\n`;
+    writeFileSync(join('bench/results', `${result.date.replaceAll(':', '-')}.json`), json);
+    writeFileSync(join('bench/results', 'latest.json'), json);
+  } finally {
+    await keyward.server.stop();
+    await bare.server.stop();
+  }
+}
+
+function print(result: { rows: Row[]; signInFlow: Record<string, unknown> & { keyward: { flowsPerSecond: number; p50: number; p99: number; errors: number }; argon2HashesPerSecond: number; ratioToArgon2Limit: number; met: boolean }; memory: { keywardRssMiBAfterTokens: number; tokensIssued: number; met: boolean }; machine: Record<string, unknown> }): void {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  const out = [
+    line(['scenario', 'Keyward req/s', 'bare req/s', 'Keyward/bare', 'Keyward p50 / p99 ms', 'bare p50 / p99 ms', 'errors (K/b)', 'target', 'met']),
+    line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---']),
+    ...result.rows.map((r) => line([r.scenario, r.keyward.rps, r.bare.rps, r.ratio.toFixed(2), `${r.keyward.p50} / ${r.keyward.p99}`, `${r.bare.p50} / ${r.bare.p99}`, `${r.keyward.errors}/${r.bare.errors}`, `${r.target}, p99 < 50 ms, 0 errors`, r.met ? 'yes' : 'NO'])),
+    '',
+    `sign-in flow (authorization code + PKCE + password at argon2id 19 MiB/t=2): ${result.signInFlow.keyward.flowsPerSecond} flows/s, p50 ${result.signInFlow.keyward.p50} ms, p99 ${result.signInFlow.keyward.p99} ms, ${result.signInFlow.keyward.errors} errors; argon2 limit ${result.signInFlow.argon2HashesPerSecond} verifications/s → ${result.signInFlow.ratioToArgon2Limit} of the limit (target ≥ 0.7): ${result.signInFlow.met ? 'met' : 'NOT met'}`,
+    `memory: Keyward RSS ${result.memory.keywardRssMiBAfterTokens} MiB after ${result.memory.tokensIssued} issued tokens (target < 200 MiB): ${result.memory.met ? 'met' : 'NOT met'}`,
+    `machine: ${JSON.stringify(result.machine)}`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+await main();
