@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
+import compose from 'koa-compose';
 import mount from 'koa-mount';
 import createSession from 'koa-session';
 import serve from 'koa-static';
@@ -15,6 +16,9 @@ import { metricsRoutes } from './http/routes/metrics.routes.ts';
 import { themeRoutes } from './http/routes/theme.routes.ts';
 import type { KeywardState } from './http/state.ts';
 import { metadataCache } from './oidc/metadata-cache.ts';
+
+/** Paths Keyward serves itself; everything else is the protocol engine's. */
+const KEYWARD_PATHS = /^\/(?:assets|interaction|register|verify-email|forgot-password|reset-password|demo|healthz|readyz|metrics)(?:\/|$)/;
 
 const PUBLIC_DIRECTORY = fileURLToPath(new URL('../public', import.meta.url));
 
@@ -57,8 +61,12 @@ export function createApp(container: Container): Koa<KeywardState> {
   app.use(requestContext(container.logger, container.metrics));
   app.use(securityHeaders({ https }));
   app.use(errorHandler(render));
-  app.use(mount('/assets', serve(PUBLIC_DIRECTORY, { maxage: 3600_000, gzip: false, brotli: false })));
-  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  // Keyward's own pages and endpoints; protocol requests skip their routers entirely.
+  const own = compose<Koa.ParameterizedContext<KeywardState>>([
+    mount('/assets', serve(PUBLIC_DIRECTORY, { maxage: 3600_000, gzip: false, brotli: false })),
+    ...routers.flatMap((router) => [router.routes(), router.allowedMethods()]),
+  ] as Koa.Middleware<KeywardState>[]);
+  app.use((ctx, next) => (KEYWARD_PATHS.test(ctx.path) ? own(ctx, next) : next()));
   app.use(metadataCache(() => container.provider));
   app.use(mountCurrentProvider(() => container.provider));
   app.on('error', (error: unknown) => container.logger.debug({ err: error }, 'response stream error'));

@@ -61,7 +61,8 @@ export function subscribeProviderEvents(provider: Provider, logger: Logger, secu
   on('grant.success', (ctx: unknown) => {
     const { oidc } = ctx as Ctx;
     metrics.tokensIssued.inc({ grant_type: String(oidc?.params?.grant_type ?? 'unknown') });
-    requestLogger(ctx).info({ event: 'grant.success', clientId: oidc?.client?.clientId, grantType: oidc?.params?.grant_type }, 'tokens issued');
+    // Debug, not info: the request line already records every token request (and metrics count them).
+    requestLogger(ctx).debug({ event: 'grant.success', clientId: oidc?.client?.clientId, grantType: oidc?.params?.grant_type }, 'tokens issued');
   });
   on('grant.revoked', (ctx: unknown, grantId: string) => {
     requestLogger(ctx).info({ event: 'grant.revoked', grantId }, 'grant revoked');
