@@ -119,7 +119,8 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const clients = config.demoData ? [...registry.clients, demoClient(config.issuer)] : registry.clients;
     if (config.demoData) await seedDemoAccount({ accounts: stores.accounts, passwords: services.passwords, logger });
     const cookieSecrets = await resolveCookieSecrets(config.cookieSecrets, stores.secrets);
-    const render = createViewRenderer(VIEWS_DIRECTORY, config.ui, config.env === 'production');
+    // Compiled templates are cached everywhere but in development, where edits show at once.
+    const render = createViewRenderer(VIEWS_DIRECTORY, config.ui, config.env !== 'development');
     const security = createSecurityEventSink(logger, metrics);
     const engineDeps: ProtocolEngineDeps = {
       issuer: config.issuer,
