@@ -39,7 +39,7 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
   };
 }
 
-const STORE_NAMES = ['oidcRecords', 'signingKeys', 'clients', 'secrets', 'accounts', 'oneTimeTokens', 'throttle', 'audit'] as const;
+const STORE_NAMES = ['oidcRecords', 'signingKeys', 'clients', 'federatedIdentities', 'secrets', 'accounts', 'oneTimeTokens', 'throttle', 'audit'] as const;
 
 /** The same stores, each async operation timed into keyward_store_operation_duration_seconds. */
 export function instrumentStores(stores: Stores, metrics: Metrics): Stores {

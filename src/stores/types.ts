@@ -112,6 +112,25 @@ export interface SigningKeyStore {
   retirePrevious(cutoff: number): Promise<string[]>;
 }
 
+export interface FederatedIdentity {
+  upstream: string;
+  subject: string;
+  accountId: string;
+  email: string | undefined;
+  createdAt: number;
+  lastUsedAt: number;
+}
+
+/** Links between an upstream identity (upstream, subject) and one Keyward account. */
+export interface FederatedIdentityStore {
+  find(upstream: string, subject: string): Promise<FederatedIdentity | undefined>;
+  /** Links; resolves false when (upstream, subject) already belongs to an account. */
+  link(identity: { upstream: string; subject: string; accountId: string; email: string | undefined }): Promise<boolean>;
+  listForAccount(accountId: string): Promise<FederatedIdentity[]>;
+  unlink(accountId: string, upstream: string, subject: string): Promise<boolean>;
+  touch(upstream: string, subject: string): Promise<void>;
+}
+
 /** Clients added with the CLI; the clients file wins on conflicts. */
 export interface ClientStore {
   /** Resolves false when the client id exists already. */
@@ -136,6 +155,8 @@ export interface AccountRecord {
   emailNormalized: string;
   emailVerified: boolean;
   name: string | undefined;
+  /** Profile picture URL (from a federated sign-in). */
+  picture: string | undefined;
   passwordHash: string | undefined;
   roles: string[];
   disabled: boolean;
@@ -144,7 +165,7 @@ export interface AccountRecord {
   lastSignInAt: number | undefined;
 }
 
-export type NewAccount = Pick<AccountRecord, 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'roles'>;
+export type NewAccount = Pick<AccountRecord, 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'roles'> & { picture?: string | undefined };
 
 export interface AccountStore {
   /** Creates an account; resolves undefined when the normalised email is already taken. */
@@ -155,6 +176,8 @@ export interface AccountStore {
   markEmailVerified(id: string): Promise<void>;
   setDisabled(id: string, disabled: boolean): Promise<void>;
   setRoles(id: string, roles: string[]): Promise<void>;
+  /** Updates the profile claims an upstream provides (only the fields given). */
+  updateProfile(id: string, profile: { name?: string | undefined; picture?: string | undefined; emailVerified?: boolean }): Promise<void>;
   /** Oldest first. */
   list(page: { limit: number; offset: number }): Promise<AccountRecord[]>;
   recordSignIn(id: string): Promise<void>;
@@ -165,6 +188,7 @@ export interface Stores {
   readonly oidcRecords: OidcRecordStore;
   readonly signingKeys: SigningKeyStore;
   readonly clients: ClientStore;
+  readonly federatedIdentities: FederatedIdentityStore;
   readonly secrets: SecretStore;
   readonly accounts: AccountStore;
   readonly oneTimeTokens: OneTimeTokenStore;

@@ -297,6 +297,22 @@ export function describeStoreContract(backendName: string, createBackend: () => 
       });
     });
 
+    describe('FederatedIdentityStore', () => {
+      it('links an upstream identity to one account only, lists, touches and unlinks', async () => {
+        expect(await stores.federatedIdentities.link({ upstream: 'google', subject: 's1', accountId: 'a1', email: 'a@example.com' })).toBe(true);
+        expect(await stores.federatedIdentities.link({ upstream: 'google', subject: 's1', accountId: 'a2', email: 'b@example.com' })).toBe(false);
+        expect(await stores.federatedIdentities.link({ upstream: 'github', subject: 's1', accountId: 'a1', email: undefined })).toBe(true);
+        expect(await stores.federatedIdentities.find('google', 's1')).toMatchObject({ accountId: 'a1', email: 'a@example.com' });
+        expect((await stores.federatedIdentities.listForAccount('a1')).map((i) => i.upstream).sort()).toEqual(['github', 'google']);
+        clock.advance(10);
+        await stores.federatedIdentities.touch('google', 's1');
+        expect((await stores.federatedIdentities.find('google', 's1'))!.lastUsedAt).toBe(clock.now());
+        expect(await stores.federatedIdentities.unlink('a2', 'google', 's1')).toBe(false);
+        expect(await stores.federatedIdentities.unlink('a1', 'google', 's1')).toBe(true);
+        expect(await stores.federatedIdentities.find('google', 's1')).toBeUndefined();
+      });
+    });
+
     describe('ClientStore', () => {
       it('creates, finds, lists, updates and removes clients', async () => {
         expect(await stores.clients.create('app', { client_id: 'app', kind: 'public' })).toBe(true);
@@ -333,6 +349,13 @@ export function describeStoreContract(backendName: string, createBackend: () => 
       it('refuses a second account with the same normalised email', async () => {
         expect(await stores.accounts.create(account)).toBeDefined();
         expect(await stores.accounts.create({ ...account, email: 'ada@EXAMPLE.com' })).toBeUndefined();
+      });
+
+      it('updates profile claims given, and keeps the others', async () => {
+        const created = await stores.accounts.create({ ...account, picture: 'https://img.example/a.png' });
+        expect(created!.picture).toBe('https://img.example/a.png');
+        await stores.accounts.updateProfile(created!.id, { name: 'Ada L.', emailVerified: true });
+        expect(await stores.accounts.findById(created!.id)).toMatchObject({ name: 'Ada L.', picture: 'https://img.example/a.png', emailVerified: true });
       });
 
       it('marks the email verified, and disables and enables', async () => {

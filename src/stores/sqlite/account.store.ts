@@ -9,6 +9,7 @@ interface AccountRow {
   email_normalized: string;
   email_verified: number;
   name: string | null;
+  picture: string | null;
   password_hash: string | null;
   roles: string;
   disabled: number;
@@ -17,7 +18,7 @@ interface AccountRow {
   last_sign_in_at: number | null;
 }
 
-const COLUMNS = 'id, email, email_normalized, email_verified, name, password_hash, roles, disabled, created_at, updated_at, last_sign_in_at';
+const COLUMNS = 'id, email, email_normalized, email_verified, name, picture, password_hash, roles, disabled, created_at, updated_at, last_sign_in_at';
 
 function toAccount(row: unknown): AccountRecord | undefined {
   if (!row) return undefined;
@@ -28,6 +29,7 @@ function toAccount(row: unknown): AccountRecord | undefined {
     emailNormalized: r.email_normalized,
     emailVerified: r.email_verified === 1,
     name: r.name ?? undefined,
+    picture: r.picture ?? undefined,
     passwordHash: r.password_hash ?? undefined,
     roles: JSON.parse(r.roles) as string[],
     disabled: r.disabled === 1,
@@ -40,12 +42,15 @@ function toAccount(row: unknown): AccountRecord | undefined {
 export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): AccountStore {
   // The unique index on email_normalized decides races between two registrations.
   const insert = db.prepare(`
-    INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL)
+    INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL)
     ON CONFLICT (email_normalized) DO NOTHING`);
   const byId = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`);
   const byEmail = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email_normalized = ?`);
   const setHash = db.prepare('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?');
   const signIn = db.prepare('UPDATE accounts SET last_sign_in_at = ? WHERE id = ?');
+  const profile = db.prepare(`
+    UPDATE accounts SET name = coalesce(:name, name), picture = coalesce(:picture, picture),
+      email_verified = coalesce(:verified, email_verified), updated_at = :now WHERE id = :id`);
   const roles = db.prepare('UPDATE accounts SET roles = ?, updated_at = ? WHERE id = ?');
   const list = db.prepare(`SELECT ${COLUMNS} FROM accounts ORDER BY created_at, id LIMIT ? OFFSET ?`);
   const disable = db.prepare('UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ?');
@@ -57,7 +62,7 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
       const now = clock.now();
       const result = insert.run(
         id, account.email.trim(), normalizeEmail(account.email), account.emailVerified ? 1 : 0,
-        account.name ?? null, account.passwordHash ?? null, JSON.stringify(account.roles), now, now,
+        account.name ?? null, account.picture ?? null, account.passwordHash ?? null, JSON.stringify(account.roles), now, now,
       );
       return result.changes === 1 ? toAccount(byId.get(id)) : undefined;
     },
@@ -78,6 +83,9 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
     },
     async setRoles(id, newRoles) {
       roles.run(JSON.stringify(newRoles), clock.now(), id);
+    },
+    async updateProfile(id, changes) {
+      profile.run({ id, now: clock.now(), name: changes.name ?? null, picture: changes.picture ?? null, verified: changes.emailVerified === undefined ? null : changes.emailVerified ? 1 : 0 });
     },
     async list({ limit, offset }) {
       return list.all(limit, offset).map((row) => toAccount(row)!);

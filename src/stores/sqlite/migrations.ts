@@ -105,6 +105,23 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 4,
+    sql: `
+      ALTER TABLE accounts ADD COLUMN picture TEXT;
+
+      CREATE TABLE federated_identities (
+        upstream TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        email TEXT,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        PRIMARY KEY (upstream, subject)
+      ) WITHOUT ROWID;
+      CREATE INDEX federated_identities_account ON federated_identities (account_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -1,8 +1,9 @@
 import { StartupError } from '../../errors/app-error.ts';
 import type { Clock } from '../../lib/clock.ts';
-import type { AccountStore, AuditStore, ClientStore, OidcRecordStore, OneTimeTokenStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
+import type { AccountStore, AuditStore, ClientStore, FederatedIdentityStore, OidcRecordStore, OneTimeTokenStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
 import { createSqliteAuditStore } from './audit.store.ts';
 import { createSqliteClientStore } from './client.store.ts';
+import { createSqliteFederatedIdentityStore } from './federated-identity.store.ts';
 import { createSqliteOneTimeTokenStore } from './one-time-token.store.ts';
 import { createSqliteThrottleStore } from './throttle.store.ts';
 import { createSqliteAccountStore } from './account.store.ts';
@@ -20,6 +21,7 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
   let oidcRecords: OidcRecordStore | undefined;
   let signingKeys: SigningKeyStore | undefined;
   let clients: ClientStore | undefined;
+  let federatedIdentities: FederatedIdentityStore | undefined;
   let secrets: SecretStore | undefined;
   let accounts: AccountStore | undefined;
   let oneTimeTokens: OneTimeTokenStore | undefined;
@@ -34,6 +36,9 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
     },
     get clients() {
       return (clients ??= createSqliteClientStore(db, clock));
+    },
+    get federatedIdentities() {
+      return (federatedIdentities ??= createSqliteFederatedIdentityStore(db, clock));
     },
     get secrets() {
       return (secrets ??= createSqliteSecretStore(db, clock));
