@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors/app-error.ts';
-import { SECRET_VARIABLES, environmentSchema, type Config, type Environment } from './schema.ts';
+import { z } from 'zod';
+import { SECRET_VARIABLES, environmentSchema, genericUpstreamSchema, type Config, type Environment, type UpstreamConfig } from './schema.ts';
 
 type RawEnvironment = Record<string, string | undefined>;
 
@@ -15,7 +16,7 @@ export function loadConfig(rawEnv: RawEnvironment = process.env, isTerminal = Bo
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
-  const config = parsed.success ? toConfig(parsed.data, isTerminal) : undefined;
+  const config = parsed.success ? toConfig(parsed.data, isTerminal, problems) : undefined;
   if (config) problems.push(...productionProblems(config, parsed.data!));
   if (config?.metrics.enabled && !config.metrics.port && !config.metrics.token) {
     problems.push('METRICS_ENABLED: set METRICS_PORT (a separate listener) or METRICS_TOKEN (bearer token on the main port), so that /metrics is never public');
@@ -44,7 +45,49 @@ function resolveSecretFiles(rawEnv: RawEnvironment, problems: string[]): RawEnvi
   return env;
 }
 
-function toConfig(env: Environment, isTerminal: boolean): Config {
+/** Google and GitHub from their variables, others from OIDC_UPSTREAMS (secrets may be in files). */
+function upstreams(env: Environment, problems: string[]): UpstreamConfig[] {
+  const list: UpstreamConfig[] = [];
+  const pair = (name: 'GOOGLE' | 'GITHUB') => {
+    const id = env[`${name}_CLIENT_ID`];
+    const secret = env[`${name}_CLIENT_SECRET`];
+    if (Boolean(id) !== Boolean(secret)) problems.push(`${name}_CLIENT_ID and ${name}_CLIENT_SECRET (or _FILE) go together`);
+    return id && secret ? { clientId: id, clientSecret: secret } : undefined;
+  };
+  const google = pair('GOOGLE');
+  if (google) list.push({ id: 'google', name: 'Google', kind: 'oidc', icon: 'google', issuer: env.GOOGLE_ISSUER, scopes: ['openid', 'email', 'profile'], ...google });
+  const github = pair('GITHUB');
+  if (github) list.push({ id: 'github', name: 'GitHub', kind: 'github', icon: 'github', githubUrl: env.GITHUB_URL.replace(/\/+$/, ''), githubApiUrl: env.GITHUB_API_URL.replace(/\/+$/, ''), scopes: ['read:user', 'user:email'], ...github });
+  if (!env.OIDC_UPSTREAMS) return list;
+  let entries: unknown;
+  try {
+    entries = JSON.parse(env.OIDC_UPSTREAMS);
+  } catch {
+    problems.push('OIDC_UPSTREAMS: must be a JSON array');
+    return list;
+  }
+  const parsed = z.array(genericUpstreamSchema).safeParse(entries);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`OIDC_UPSTREAMS[${issue.path.join('.')}]: ${issue.message}`);
+    return list;
+  }
+  for (const entry of parsed.data) {
+    let secret = entry.client_secret;
+    if (entry.client_secret_file) {
+      try {
+        secret = readFileSync(entry.client_secret_file, 'utf8').trim();
+      } catch (error) {
+        problems.push(`OIDC_UPSTREAMS "${entry.id}": cannot read client_secret_file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+    if (!secret) problems.push(`OIDC_UPSTREAMS "${entry.id}": client_secret or client_secret_file is required`);
+    if (list.some((u) => u.id === entry.id)) problems.push(`OIDC_UPSTREAMS "${entry.id}": the id is taken`);
+    list.push({ id: entry.id, name: entry.name, kind: 'oidc', icon: 'openid', issuer: entry.issuer, clientId: entry.client_id, clientSecret: secret ?? '', scopes: entry.scopes });
+  }
+  return list;
+}
+
+function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Config {
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT === 0 ? 3000 : env.PORT}`).replace(/\/+$/, '');
   return {
     env: env.NODE_ENV,
@@ -96,6 +139,7 @@ function toConfig(env: Environment, isTerminal: boolean): Config {
       requestsWindowSeconds: env.THROTTLE_REQUESTS_WINDOW_SECONDS,
     },
     audit: { retentionDays: env.AUDIT_RETENTION_DAYS },
+    federation: { upstreams: upstreams(env, problems), refreshProfile: env.FEDERATION_REFRESH_PROFILE },
     metrics: { enabled: env.METRICS_ENABLED, port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
     keys: { refreshSeconds: env.KEY_REFRESH_SECONDS, jwksMaxAgeSeconds: env.JWKS_MAX_AGE_SECONDS, rotationDays: env.KEY_ROTATION_DAYS },
   };
@@ -113,6 +157,10 @@ function productionProblems(config: Config, env: Environment): string[] {
   }
   if (!config.cookieSecrets) problems.push('COOKIE_SECRETS: required in production (or COOKIE_SECRETS_FILE)');
   if (config.demoData) problems.push('DEMO_DATA: the development demo client and user must not be enabled in production');
+  for (const upstream of config.federation.upstreams) {
+    const urls = [upstream.issuer, upstream.githubUrl, upstream.githubApiUrl].filter((url): url is string => Boolean(url));
+    if (urls.some((url) => !url.startsWith('https://'))) problems.push(`upstream "${upstream.id}": its URLs must be https:// in production`);
+  }
   if (!config.mail.smtpUrl) problems.push('SMTP_URL: required in production (verification and password-reset mail), or SMTP_URL_FILE');
   return problems;
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * reported together (DESIGN.md, Conventions 1). Secrets listed in SECRET_VARIABLES may
  * also be given as NAME_FILE, a path to a file holding the value.
  */
-export const SECRET_VARIABLES = ['COOKIE_SECRETS', 'SMTP_URL', 'METRICS_TOKEN'] as const;
+export const SECRET_VARIABLES = ['COOKIE_SECRETS', 'SMTP_URL', 'METRICS_TOKEN', 'GOOGLE_CLIENT_SECRET', 'GITHUB_CLIENT_SECRET'] as const;
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(10 * 366 * 24 * 3600).default(fallback);
 
@@ -70,6 +70,15 @@ export const environmentSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  GOOGLE_CLIENT_ID: z.string().min(1).max(200).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).max(500).optional(),
+  GOOGLE_ISSUER: z.url().default('https://accounts.google.com'),
+  GITHUB_CLIENT_ID: z.string().min(1).max(200).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).max(500).optional(),
+  GITHUB_URL: z.url().default('https://github.com'),
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  OIDC_UPSTREAMS: z.string().optional(),
+  FEDERATION_REFRESH_PROFILE: booleanFlag.default(true),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
@@ -121,6 +130,11 @@ export interface Config {
   readonly audit: { readonly retentionDays: number };
   /** Prometheus metrics at /metrics: on a separate port, or on the main one behind a bearer token. */
   readonly metrics: { readonly enabled: boolean; readonly port: number | undefined; readonly host: string; readonly token: string | undefined };
+  readonly federation: {
+    readonly upstreams: readonly UpstreamConfig[];
+    /** Update name, picture and email_verified from the upstream at every federated sign-in. */
+    readonly refreshProfile: boolean;
+  };
   readonly keys: {
     /** How often every replica re-reads the key set from the store (bound on picking up a rotation). */
     readonly refreshSeconds: number;
@@ -130,3 +144,30 @@ export interface Config {
     readonly rotationDays: number;
   };
 }
+
+/** One upstream identity provider users may sign in with. */
+export interface UpstreamConfig {
+  /** In URLs and in stored links: google, github, or the id given in OIDC_UPSTREAMS. */
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'oidc' | 'github';
+  readonly icon: 'google' | 'github' | 'openid';
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+  /** OpenID Connect: the issuer to discover. GitHub: the web and API base URLs. */
+  readonly issuer?: string;
+  readonly githubUrl?: string;
+  readonly githubApiUrl?: string;
+}
+
+/** One entry of OIDC_UPSTREAMS (a JSON array). */
+export const genericUpstreamSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be 1-32 characters of a-z 0-9 -'),
+  name: z.string().min(1).max(60),
+  issuer: z.url(),
+  client_id: z.string().min(1).max(200),
+  client_secret: z.string().min(1).max(500).optional(),
+  client_secret_file: z.string().min(1).optional(),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).default(['openid', 'email', 'profile']),
+});
