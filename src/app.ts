@@ -8,8 +8,10 @@ import type { Container } from './container.ts';
 import { errorHandler } from './http/middleware/koa-error-handler.ts';
 import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
+import { accountPageRoutes } from './http/routes/account-page.routes.ts';
 import { accountRoutes } from './http/routes/account.routes.ts';
 import { demoRoutes } from './http/routes/demo.routes.ts';
+import { federationRoutes } from './http/routes/federation.routes.ts';
 import { healthRoutes } from './http/routes/health.routes.ts';
 import { interactionRoutes } from './http/routes/interaction.routes.ts';
 import { metricsRoutes } from './http/routes/metrics.routes.ts';
@@ -18,7 +20,7 @@ import type { KeywardState } from './http/state.ts';
 import { metadataCache } from './oidc/metadata-cache.ts';
 
 /** Paths Keyward serves itself; everything else is the protocol engine's. */
-const KEYWARD_PATHS = /^\/(?:assets|interaction|register|verify-email|forgot-password|reset-password|demo|healthz|readyz|metrics)(?:\/|$)/;
+const KEYWARD_PATHS = /^\/(?:assets|interaction|register|verify-email|forgot-password|reset-password|federation|account|demo|healthz|readyz|metrics)(?:\/|$)/;
 
 const PUBLIC_DIRECTORY = fileURLToPath(new URL('../public', import.meta.url));
 
@@ -52,7 +54,9 @@ export function createApp(container: Container): Koa<KeywardState> {
   const routers = [
     healthRoutes({ ping: () => container.stores.ping() }),
     themeRoutes(config.ui),
-    interactionRoutes({ interactions: container.interactions, render, uiSession, registrationEnabled }),
+    interactionRoutes({ interactions: container.interactions, federation: container.federation, render, uiSession, registrationEnabled }),
+    federationRoutes({ federation: container.federation, interactions: container.interactions, render, uiSession, issuer: config.issuer }),
+    accountPageRoutes({ interactions: container.interactions, federation: container.federation, render, uiSession }),
     accountRoutes({ registration: container.registration, passwordReset: container.passwordReset, render, uiSession, registrationEnabled }),
     ...(config.demoData ? [demoRoutes({ render, issuer: config.issuer })] : []),
     ...(config.metrics.enabled && config.metrics.token ? [metricsRoutes({ registry: container.metrics.registry, token: config.metrics.token })] : []),

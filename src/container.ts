@@ -19,6 +19,8 @@ import { createAuditTrail, type AuditTrail } from './services/audit.service.ts';
 import { loadClientsFile } from './services/clients.service.ts';
 import { resolveCookieSecrets } from './services/cookie-secrets.service.ts';
 import { demoClient, seedDemoAccount } from './services/demo-data.service.ts';
+import { createFederationService, type FederationService } from './services/federation/federation.service.ts';
+import { createUpstreamClients } from './services/federation/upstream-clients.ts';
 import { createMailer } from './services/mail.service.ts';
 import { createMetrics, instrumentStores, type Metrics } from './services/metrics.service.ts';
 import { createOneTimeLinks } from './services/one-time-links.service.ts';
@@ -47,6 +49,7 @@ export interface Container {
   readonly passwords: PasswordHasher;
   readonly registration: RegistrationService;
   readonly passwordReset: PasswordResetService;
+  readonly federation: FederationService;
   /** The provider of the current key set (it is replaced when the keys change). */
   readonly provider: Provider;
   readonly interactions: InteractionService;
@@ -162,6 +165,14 @@ export async function buildContainer(config: Config, options: ContainerOptions):
       passwords: services.passwords,
       registration: services.registration,
       passwordReset: services.passwordReset,
+      federation: createFederationService({
+        clients: createUpstreamClients(config.federation.upstreams),
+        accounts: stores.accounts,
+        identities: stores.federatedIdentities,
+        audit: services.audit,
+        registrationEnabled: config.accounts.registrationEnabled,
+        refreshProfile: config.federation.refreshProfile,
+      }),
       interactions: engine.interactions(),
       refreshKeys: maintenance.refreshKeys,
       async close() {

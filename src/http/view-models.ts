@@ -12,6 +12,10 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
 
 export interface LoginViewModel {
   uid: string;
+  /** "Continue with …" buttons. */
+  upstreams: { id: string; name: string; icon: string }[];
+  /** Set while an upstream identity waits for this account's password to be linked. */
+  linkNotice: string | undefined;
   clientName: string;
   csrfToken: string;
   email: string;
@@ -33,10 +37,12 @@ export interface ConsentViewModel {
 export function loginViewModel(
   pending: PendingInteraction,
   csrfToken: string,
-  form: { email?: string; errors?: FormErrors; registrationEnabled: boolean },
+  form: { email?: string | undefined; errors?: FormErrors; registrationEnabled: boolean; upstreams: readonly { id: string; name: string; icon: string }[]; linkNotice: string | undefined },
 ): LoginViewModel {
   return {
     uid: pending.uid,
+    upstreams: form.upstreams.map(({ id, name, icon }) => ({ id, name, icon })),
+    linkNotice: form.linkNotice,
     clientName: pending.client.name,
     csrfToken,
     email: form.email ?? pending.loginHint ?? '',

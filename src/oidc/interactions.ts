@@ -26,7 +26,7 @@ interface HttpPair {
 }
 
 export type SignInOutcome =
-  | { outcome: 'continue'; url: string }
+  | { outcome: 'continue'; url: string; accountId: string }
   | { outcome: 'invalid' | 'unverified' }
   | { outcome: 'throttled'; retryAfterSeconds: number };
 
@@ -34,6 +34,10 @@ export interface InteractionService {
   /** Throws InteractionExpiredError when the interaction is unknown, expired or from another browser. */
   load(http: HttpPair, uid: string): Promise<PendingInteraction>;
   signIn(http: HttpPair, uid: string, credentials: { email: string; password: string }, origin: RequestOrigin): Promise<SignInOutcome>;
+  /** Ends the login prompt for an account signed in some other way (an upstream); returns the URL to continue at. */
+  finishLogin(http: HttpPair, uid: string, accountId: string, amr: string[]): Promise<string>;
+  /** The account signed in in this browser (oidc-provider's session cookie), if any. */
+  currentAccountId(http: HttpPair & { secure: boolean }): Promise<string | undefined>;
   /** Grants what the consent prompt asked for; returns the URL to continue at. */
   grantConsent(http: HttpPair, uid: string, origin: RequestOrigin): Promise<string>;
   /** Ends the interaction with access_denied (RFC 6749 §4.1.2.1); returns the URL to continue at. */
@@ -90,7 +94,17 @@ export function createInteractionService(deps: { provider: Provider; accounts: A
       const result = await deps.signIn.signIn(credentials, origin, String(interaction.params.client_id));
       if (result.outcome !== 'signed_in') return result;
       const url = await finish(http, { login: { accountId: result.account.id, amr: ['pwd'] } }, false);
-      return { outcome: 'continue', url };
+      return { outcome: 'continue', url, accountId: result.account.id };
+    },
+
+    async finishLogin(http, uid, accountId, amr) {
+      await details(http, uid, 'login');
+      return finish(http, { login: { accountId, amr } }, false);
+    },
+
+    async currentAccountId({ req, res, secure }) {
+      const session = await provider.Session.get({ req, res, secure } as never);
+      return session.accountId;
     },
 
     async grantConsent(http, uid, origin) {

@@ -78,6 +78,8 @@ export class ProtocolEngineHolder {
     return {
       load: (http, uid) => current().load(http, uid),
       signIn: (http, uid, credentials, origin) => current().signIn(http, uid, credentials, origin),
+      finishLogin: (http, uid, accountId, amr) => current().finishLogin(http, uid, accountId, amr),
+      currentAccountId: (http) => current().currentAccountId(http),
       grantConsent: (http, uid, origin) => current().grantConsent(http, uid, origin),
       deny: (http, uid, origin) => current().deny(http, uid, origin),
     };

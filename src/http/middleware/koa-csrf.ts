@@ -3,13 +3,10 @@ import { CsrfError } from '../../errors/app-error.ts';
 import { constantTimeEqual } from '../../lib/constant-time.ts';
 import { randomToken } from '../../lib/ids.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
-
-interface CsrfSession {
-  csrf?: string;
-}
+import type { UiSession } from '../ui-session.ts';
 
 // koa-session adds ctx.session without a type augmentation for koa.
-const sessionOf = (ctx: KeywardContext): CsrfSession | null | undefined => (ctx as unknown as { session?: CsrfSession | null }).session;
+const sessionOf = (ctx: KeywardContext): UiSession | null | undefined => (ctx as unknown as { session?: UiSession | null }).session;
 
 /** The synchronizer token for the UI session (koa-session), created on first use. */
 export function csrfToken(ctx: KeywardContext): string {

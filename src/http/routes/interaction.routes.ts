@@ -5,7 +5,9 @@ import type { InteractionService } from '../../oidc/interactions.ts';
 import { field, formErrors, parseForm, tooManyRequests, type FormErrors } from '../forms.ts';
 import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
 import { originOf } from '../request-origin.ts';
+import type { FederationService } from '../../services/federation/federation.service.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
+import { uiSession } from '../ui-session.ts';
 import { consentViewModel, loginViewModel } from '../view-models.ts';
 
 // One message for unknown email, wrong password and disabled account: no user enumeration.
@@ -13,7 +15,13 @@ const WRONG_CREDENTIALS = 'The email or password is incorrect.';
 const UNVERIFIED = 'Confirm your email address first: open the link we sent you. Check your spam folder too.';
 
 /** Keyward's login and consent pages, driven by oidc-provider interactions. Thin: parse, call, render. */
-export function interactionRoutes(deps: { interactions: InteractionService; render: RenderPage; uiSession: Middleware; registrationEnabled: boolean }): Router<KeywardState> {
+export function interactionRoutes(deps: {
+  interactions: InteractionService;
+  federation: FederationService;
+  render: RenderPage;
+  uiSession: Middleware;
+  registrationEnabled: boolean;
+}): Router<KeywardState> {
   const { interactions, render } = deps;
   const router = new Router<KeywardState>({ prefix: '/interaction' });
   const http = (ctx: KeywardContext) => ({ req: ctx.req, res: ctx.res });
@@ -24,8 +32,19 @@ export function interactionRoutes(deps: { interactions: InteractionService; rend
   };
   const showLogin = async (ctx: KeywardContext, form: { email?: string; errors?: FormErrors } = {}) => {
     const pending = await interactions.load(http(ctx), ctx.params.uid!);
+    const link = pendingLinkFor(ctx);
     ctx.type = 'html';
-    ctx.body = await render('login', page(ctx, 'Sign in'), loginViewModel(pending, csrfToken(ctx), { ...form, registrationEnabled: deps.registrationEnabled }));
+    ctx.body = await render('login', page(ctx, 'Sign in'), loginViewModel(pending, csrfToken(ctx), {
+      ...form,
+      email: form.email ?? link?.email,
+      registrationEnabled: deps.registrationEnabled,
+      upstreams: deps.federation.upstreams,
+      linkNotice: link ? deps.federation.upstreams.find((u) => u.id === link.upstream)?.name : undefined,
+    }));
+  };
+  const pendingLinkFor = (ctx: KeywardContext) => {
+    const link = uiSession(ctx).pendingLink;
+    return link?.uid === ctx.params.uid ? link : undefined;
   };
 
   router.use(deps.uiSession, async (ctx, next) => {
@@ -48,7 +67,15 @@ export function interactionRoutes(deps: { interactions: InteractionService; rend
       return showLogin(ctx, { email, errors: formErrors({ email: email ? undefined : 'Enter your email address.', password: password ? undefined : 'Enter your password.' }, email && password ? WRONG_CREDENTIALS : undefined) });
     }
     const result = await interactions.signIn(http(ctx), ctx.params.uid!, { email, password }, originOf(ctx));
-    if (result.outcome === 'continue') return continueAt(ctx, result.url);
+    if (result.outcome === 'continue') {
+      // The password proved ownership: now the upstream identity may be linked (no takeover).
+      const link = pendingLinkFor(ctx);
+      if (link) {
+        await deps.federation.confirmLink(link, result.accountId, originOf(ctx));
+        delete uiSession(ctx).pendingLink;
+      }
+      return continueAt(ctx, result.url);
+    }
     if (result.outcome === 'throttled') return showLogin(ctx, { email, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });
     ctx.status = result.outcome === 'unverified' ? 403 : 401;
     await showLogin(ctx, { email, errors: formErrors({}, result.outcome === 'unverified' ? UNVERIFIED : WRONG_CREDENTIALS) });

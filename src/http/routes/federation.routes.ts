@@ -1,0 +1,79 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { NotFoundError } from '../../errors/app-error.ts';
+import type { RenderPage } from '../../lib/view-renderer.ts';
+import type { InteractionService } from '../../oidc/interactions.ts';
+import { FederationError, type FederationService } from '../../services/federation/federation.service.ts';
+import { parseForm } from '../forms.ts';
+import { verifyCsrf } from '../middleware/koa-csrf.ts';
+import { originOf } from '../request-origin.ts';
+import type { KeywardContext, KeywardState } from '../state.ts';
+import { uiSession } from '../ui-session.ts';
+
+/** An upstream sign-in must come back within this long. */
+const FLOW_LIFETIME_MS = 10 * 60 * 1000;
+
+const REFUSALS: Record<string, string> = {
+  registration_closed: 'There is no account for this sign-in, and new accounts cannot be created here.',
+  unverified_email_taken: 'An account already uses this email, and the provider does not confirm that the email is yours. Sign in with your password instead.',
+  no_email: 'The provider did not share a verified email address, which an account needs.',
+  account_disabled: 'This account is disabled.',
+};
+const FAILURES: Record<FederationError['code'], string> = {
+  upstream_denied: 'Signing in with the provider was cancelled or refused.',
+  upstream_unavailable: 'The provider could not be reached. Try again in a moment.',
+  invalid_response: 'The provider’s answer could not be verified, so it was not used.',
+  state_mismatch: 'This sign-in could not be matched to the one you started. Start again.',
+};
+
+/** "Continue with …": off to the upstream and back (state, nonce and PKCE verifier live in the UI session). */
+export function federationRoutes(deps: { federation: FederationService; interactions: InteractionService; render: RenderPage; uiSession: Middleware; issuer: string }): Router<KeywardState> {
+  const { federation, interactions, render } = deps;
+  const router = new Router<KeywardState>();
+  const http = (ctx: KeywardContext) => ({ req: ctx.req, res: ctx.res });
+  const callbackUri = (upstream: string) => `${deps.issuer}/federation/callback/${upstream}`;
+  const failed = async (ctx: KeywardContext, message: string, uid: string | undefined) => {
+    ctx.status = 400;
+    ctx.type = 'html';
+    ctx.body = await render('federation-error', { title: 'Sign-in did not work', requestId: ctx.state.requestId }, { message, returnTo: uid ? `/interaction/${uid}` : undefined });
+  };
+
+  router.post('/interaction/:uid/federated/:upstream', deps.uiSession, parseForm, verifyCsrf(), async (ctx) => {
+    const { uid, upstream } = ctx.params as { uid: string; upstream: string };
+    if (!federation.upstreams.some((u) => u.id === upstream)) throw new NotFoundError();
+    await interactions.load(http(ctx), uid); // the sign-in must be pending in this browser
+    try {
+      const { url, request } = await federation.begin(upstream, callbackUri(upstream));
+      uiSession(ctx).federation = { uid, upstream, request, startedAt: Date.now() };
+      ctx.status = 303;
+      ctx.redirect(url.href);
+    } catch (error) {
+      await failed(ctx, FAILURES[error instanceof FederationError ? error.code : 'upstream_unavailable'], uid);
+    }
+  });
+
+  router.get('/federation/callback/:upstream', deps.uiSession, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const session = uiSession(ctx);
+    const flow = session.federation;
+    // Single use: a replayed or foreign callback finds nothing to continue.
+    delete session.federation;
+    if (!flow || flow.upstream !== ctx.params.upstream || Date.now() - flow.startedAt > FLOW_LIFETIME_MS) return failed(ctx, FAILURES.state_mismatch, flow?.uid);
+    let outcome;
+    try {
+      outcome = await federation.complete(flow.upstream, new URL(ctx.href.replace(ctx.origin, deps.issuer)), flow.request, originOf(ctx));
+    } catch (error) {
+      return failed(ctx, FAILURES[error instanceof FederationError ? error.code : 'upstream_unavailable'], flow.uid);
+    }
+    if (outcome.outcome === 'refused') return failed(ctx, REFUSALS[outcome.reason]!, flow.uid);
+    if (outcome.outcome === 'confirm_with_password') {
+      session.pendingLink = { ...outcome.pending, uid: flow.uid };
+      ctx.status = 303;
+      return ctx.redirect(`/interaction/${flow.uid}`);
+    }
+    ctx.status = 303;
+    ctx.redirect(await interactions.finishLogin(http(ctx), flow.uid, outcome.accountId, ['fed']));
+  });
+
+  return router;
+}
