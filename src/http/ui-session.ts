@@ -6,6 +6,8 @@ export interface UiSession {
   csrf?: string;
   /** An upstream sign-in in flight: bound to this browser and this interaction. */
   federation?: { uid: string; upstream: string; request: UpstreamRequest; startedAt: number };
+  /** An upstream sign-in that succeeded, to be finished under the interaction's path. */
+  federatedLogin?: { uid: string; accountId: string };
   /** A link waiting for the owner's password sign-in in the same interaction. */
   pendingLink?: PendingLink & { uid: string };
 }

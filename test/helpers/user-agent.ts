@@ -1,22 +1,34 @@
 /**
- * A minimal browser stand-in for HTTP-level tests: keeps cookies by name and follows
- * nothing by itself, so each redirect of the authorization flow can be asserted.
+ * A minimal browser stand-in for HTTP-level tests: keeps cookies by host, path and name (like a
+ * browser, ignoring ports) and follows nothing by itself, so each redirect can be asserted.
  */
 export class UserAgent {
-  private readonly cookies = new Map<string, string>();
+  private readonly jars = new Map<string, Map<string, { value: string; path: string }>>();
+
+  private jar(url: string | URL): Map<string, { value: string; path: string }> {
+    const host = new URL(url).hostname;
+    let jar = this.jars.get(host);
+    if (!jar) this.jars.set(host, (jar = new Map()));
+    return jar;
+  }
 
   async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const cookies = this.jar(url);
+    const path = new URL(url).pathname;
+    const sent = [...cookies].filter(([, cookie]) => path === cookie.path || path.startsWith(cookie.path.endsWith('/') ? cookie.path : `${cookie.path}/`));
+    if (sent.length > 0) headers.set('cookie', sent.map(([name, cookie]) => `${name.split('\n')[0]}=${cookie.value}`).join('; '));
     if (!headers.has('accept')) headers.set('accept', 'text/html');
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const cookie of response.headers.getSetCookie()) {
-      const [pair = ''] = cookie.split(';');
+      const [pair = '', ...attributes] = cookie.split(';');
       const index = pair.indexOf('=');
-      const name = pair.slice(0, index).trim();
+      const path = attributes.map((a) => a.trim()).find((a) => /^path=/i.test(a))?.slice(5) || '/';
+      // One jar entry per (name, path), as a browser keeps them.
+      const name = `${pair.slice(0, index).trim()}\n${path}`;
       const value = pair.slice(index + 1).trim();
-      if (/expires=Thu, 01 Jan 1970/i.test(cookie) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
+      if (/expires=Thu, 01 Jan 1970/i.test(cookie) || value === '') cookies.delete(name);
+      else cookies.set(name, { value, path });
     }
     return response;
   }
@@ -33,8 +45,8 @@ export class UserAgent {
     });
   }
 
-  cookieNames(): string[] {
-    return [...this.cookies.keys()];
+  cookieNames(url: string | URL): string[] {
+    return [...this.jar(url).keys()].map((key) => key.split('\n')[0]!);
   }
 }
 

@@ -71,8 +71,21 @@ export function federationRoutes(deps: { federation: FederationService; interact
       ctx.status = 303;
       return ctx.redirect(`/interaction/${flow.uid}`);
     }
+    // oidc-provider's interaction cookie is scoped to /interaction/<uid>, so the login is
+    // finished there, with the outcome carried in the UI session.
+    session.federatedLogin = { uid: flow.uid, accountId: outcome.accountId };
     ctx.status = 303;
-    ctx.redirect(await interactions.finishLogin(http(ctx), flow.uid, outcome.accountId, ['fed']));
+    ctx.redirect(`/interaction/${flow.uid}/federated/complete`);
+  });
+
+  router.get('/interaction/:uid/federated/complete', deps.uiSession, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const session = uiSession(ctx);
+    const done = session.federatedLogin;
+    delete session.federatedLogin;
+    if (!done || done.uid !== ctx.params.uid) return failed(ctx, FAILURES.state_mismatch, ctx.params.uid);
+    ctx.status = 303;
+    ctx.redirect(await interactions.finishLogin(http(ctx), done.uid, done.accountId, ['fed']));
   });
 
   return router;

@@ -54,7 +54,12 @@ function failure(error: unknown): FederationError {
 export function createOidcUpstream(config: UpstreamConfig): UpstreamClient {
   let discovered: Promise<oidc.Configuration> | undefined;
   const configuration = () => {
-    discovered ??= oidc.discovery(new URL(config.issuer!), config.clientId, config.clientSecret, undefined, { ...transport(config.issuer!), timeout: TIMEOUT_SECONDS });
+    discovered ??= oidc.discovery(new URL(config.issuer!), config.clientId, config.clientSecret, undefined, { ...transport(config.issuer!), timeout: TIMEOUT_SECONDS }).then((found) => {
+      // openid-client trusts TLS for ID tokens from the token endpoint (OIDC Core §3.1.3.7);
+      // Keyward verifies their signature against the upstream's JWKS too.
+      oidc.enableNonRepudiationChecks(found);
+      return found;
+    });
     return discovered.catch((error: unknown) => {
       discovered = undefined; // try discovery again next time
       throw failure(error);
