@@ -45,7 +45,7 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'updated_at'],
+      profile: ['name', 'picture', 'updated_at'],
       roles: ['roles'],
     },
     scopes: ['openid', 'offline_access', 'email', 'profile', 'roles'],

@@ -18,6 +18,7 @@ export interface AccountClaims {
   email: string;
   email_verified: boolean;
   name: string | undefined;
+  picture: string | undefined;
   roles: string[];
   updated_at: number;
 }
@@ -50,6 +51,7 @@ export function createAccountService(deps: { accounts: AccountStore; passwords: 
         email: account.email,
         email_verified: account.emailVerified,
         name: account.name,
+        picture: account.picture,
         roles: account.roles,
         updated_at: Math.floor(account.updatedAt / 1000),
       };

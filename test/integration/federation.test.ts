@@ -25,7 +25,10 @@ describe('federated sign-in', () => {
       env: {
         GOOGLE_CLIENT_ID: google.client.id, GOOGLE_CLIENT_SECRET: google.client.secret, GOOGLE_ISSUER: google.issuer,
         GITHUB_CLIENT_ID: github.client.id, GITHUB_CLIENT_SECRET: github.client.secret, GITHUB_URL: github.base, GITHUB_API_URL: github.api,
-        OIDC_UPSTREAMS: JSON.stringify([{ id: 'rogue', name: 'Rogue', issuer: rogue.issuer, client_id: rogue.client.id, client_secret: rogue.client.secret }]),
+        OIDC_UPSTREAMS: JSON.stringify([
+          { id: 'rogue', name: 'Rogue', issuer: rogue.issuer, client_id: rogue.client.id, client_secret: rogue.client.secret },
+          { id: 'offline', name: 'Offline', issuer: `http://localhost:${await freePort()}`, client_id: 'x', client_secret: 'y' },
+        ]),
       },
     });
     rp = await discoverTestClient(keyward.issuer);
@@ -162,6 +165,18 @@ describe('federated sign-in', () => {
     expect(flow.response.status).toBe(400);
     expect(await flow.response.text()).toContain('did not share a verified email');
     expect(await keyward.running.container.stores.accounts.findByEmail('nomail@example.com')).toBeUndefined();
+  });
+
+  it('shows a friendly page, and audits it, when an upstream cannot be reached', async () => {
+    const agent = new UserAgent();
+    const started = await startAuthorization(rp, 'openid');
+    const loginUrl = locationOf(await agent.get(started.url), keyward.issuer);
+    const page = await (await agent.get(loginUrl)).text();
+    const response = await agent.postForm(`${loginUrl}/federated/offline`, { _csrf: csrfTokenIn(page) });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('could not be reached');
+    const audited = await keyward.running.container.stores.audit.list({ event: 'federated_sign_in', limit: 1 });
+    expect(audited[0]).toMatchObject({ outcome: 'failure', details: { upstream: 'offline', reason: 'upstream_unavailable' } });
   });
 
   it('lists linked identities on the account page, and keeps the last way in', async () => {

@@ -72,6 +72,29 @@ describe('loadConfig', () => {
     expect(problemsOf({ COOKIE_SECRETS: 'short' })[0]).toMatch(/at least 32 characters/);
   });
 
+  describe('upstream identity providers', () => {
+    it('reads Google, GitHub and generic upstreams, with secrets from files', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'keyward-upstreams-'));
+      writeFileSync(join(dir, 'google'), 'google-secret\n');
+      writeFileSync(join(dir, 'corp'), 'corp-secret\n');
+      const config = load({
+        GOOGLE_CLIENT_ID: 'g', GOOGLE_CLIENT_SECRET_FILE: join(dir, 'google'),
+        GITHUB_CLIENT_ID: 'h', GITHUB_CLIENT_SECRET: 'github-secret',
+        OIDC_UPSTREAMS: JSON.stringify([{ id: 'corp', name: 'Corp', issuer: 'https://sso.corp.example', client_id: 'c', client_secret_file: join(dir, 'corp') }]),
+      });
+      expect(config.federation.upstreams.map((u) => [u.id, u.kind, u.clientSecret])).toEqual([
+        ['google', 'oidc', 'google-secret'], ['github', 'github', 'github-secret'], ['corp', 'oidc', 'corp-secret'],
+      ]);
+    });
+
+    it('reports half-configured and malformed upstreams', () => {
+      const problems = problemsOf({ GOOGLE_CLIENT_ID: 'g', OIDC_UPSTREAMS: JSON.stringify([{ id: 'Bad Id', name: 'x', issuer: 'nope', client_id: 'c' }]) });
+      expect(problems.join('\n')).toMatch(/GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET \(or _FILE\) go together/);
+      expect(problems.join('\n')).toMatch(/OIDC_UPSTREAMS\[0\.id\]/);
+      expect(problemsOf({ OIDC_UPSTREAMS: '{' })).toEqual(['OIDC_UPSTREAMS: must be a JSON array']);
+    });
+  });
+
   describe('in production', () => {
     const secure = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_SECRETS: 's'.repeat(40), SMTP_URL: 'smtps://user:pass@smtp.example.com', TRUST_PROXY: 'true' };
 

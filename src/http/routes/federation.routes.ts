@@ -43,7 +43,7 @@ export function federationRoutes(deps: { federation: FederationService; interact
     if (!federation.upstreams.some((u) => u.id === upstream)) throw new NotFoundError();
     await interactions.load(http(ctx), uid); // the sign-in must be pending in this browser
     try {
-      const { url, request } = await federation.begin(upstream, callbackUri(upstream));
+      const { url, request } = await federation.begin(upstream, callbackUri(upstream), originOf(ctx));
       uiSession(ctx).federation = { uid, upstream, request, startedAt: Date.now() };
       ctx.status = 303;
       ctx.redirect(url.href);

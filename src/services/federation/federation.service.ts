@@ -24,7 +24,7 @@ export type FederatedOutcome =
 export interface FederationService {
   readonly upstreams: readonly UpstreamConfig[];
   /** Starts a sign-in at `upstream`: the URL to send the browser to, and what the callback must check. */
-  begin(upstream: string, redirectUri: string): Promise<{ url: URL; request: UpstreamRequest }>;
+  begin(upstream: string, redirectUri: string, origin: RequestOrigin): Promise<{ url: URL; request: UpstreamRequest }>;
   /** Validates the upstream's answer and decides which account signs in. */
   complete(upstream: string, callback: URL, request: UpstreamRequest, origin: RequestOrigin): Promise<FederatedOutcome>;
   /** Links a confirmed pending identity (after the password sign-in of `accountId`). */
@@ -65,9 +65,14 @@ export function createFederationService(deps: {
   return {
     upstreams: [...clients.values()].map((client) => client.config),
 
-    async begin(upstream, redirectUri) {
+    async begin(upstream, redirectUri, origin) {
       const request = { state: randomToken(32), nonce: randomToken(32), codeVerifier: randomToken(48), redirectUri };
-      return { url: await clientFor(upstream).authorizationUrl(request), request };
+      try {
+        return { url: await clientFor(upstream).authorizationUrl(request), request };
+      } catch (error) {
+        await audit.record('federated_sign_in', 'failure', origin, { details: { upstream, reason: error instanceof FederationError ? error.code : 'upstream_unavailable' } });
+        throw error;
+      }
     },
 
     async complete(upstream, callback, request, origin) {
