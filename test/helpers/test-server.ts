@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { startServer, type RunningServer } from '../../src/main.ts';
 import { captureLogger, type CapturedLogs } from './capture-logger.ts';
+import { freePort } from './free-port.ts';
 import { tempDir } from './temp-dir.ts';
 
 /** A confidential web client declared in the test clients file. */
@@ -28,14 +28,7 @@ export interface TestKeyward {
   stop(): Promise<void>;
 }
 
-/** A free loopback port (tests bind 127.0.0.1 only). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 export interface TestKeywardOptions {
   /** Reuse a database file (restart tests); a fresh one in a temp dir otherwise. */
