@@ -31,7 +31,11 @@ import { createSignInService, type SignInService } from './services/sign-in.serv
 import { createKeyRotation, type KeyRotation, type KeyRotationPolicy } from './services/key-rotation.service.ts';
 import { loadSigningKeys } from './services/signing-keys.service.ts';
 import { createThrottle } from './services/throttle.service.ts';
+import { isMongoUnavailable } from './stores/mongo/connection.ts';
+import { createMongoStores } from './stores/mongo/mongo-stores.ts';
+import { isSqliteUnavailable } from './stores/sqlite/database.ts';
 import { createSqliteStores } from './stores/sqlite/sqlite-stores.ts';
+import { guardStores } from './stores/store-errors.ts';
 import type { Stores } from './stores/types.ts';
 
 /** Back-channel logout: 3 attempts of 1.5 s at most, 250 ms then 500 ms apart (bounded, so logout pages stay quick). */
@@ -69,9 +73,11 @@ export interface ContainerOptions {
   logger?: Logger;
 }
 
-/** Opens the store for the configured backend. */
+/** Opens the store for the configured backend, with its "unavailable" errors answered as 503. */
 export function openStores(config: Config, clock: Clock): Stores {
-  return createSqliteStores({ location: config.database.location, busyTimeoutMs: config.database.busyTimeoutMs }, clock);
+  const { database } = config;
+  if (database.kind === 'mongo') return guardStores(createMongoStores(database, clock), isMongoUnavailable);
+  return guardStores(createSqliteStores({ location: database.location, busyTimeoutMs: database.busyTimeoutMs }, clock), isSqliteUnavailable);
 }
 
 interface AccountServices {

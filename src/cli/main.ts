@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/load.ts';
+import { describeDatabase } from '../config/schema.ts';
 import { openOperatorContext, openStores, type OperatorContext } from '../container.ts';
 import { StartupError } from '../errors/app-error.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
@@ -87,6 +88,7 @@ async function migrateCommand(io: CliIo, json: boolean): Promise<number> {
   } finally {
     await stores.close();
   }
-  report(io, json, { database: config.database.location, migrated: true }, `keyward: database ${config.database.location} is up to date`);
+  const database = describeDatabase(config.database);
+  report(io, json, { database, migrated: true }, `keyward: database ${database} is up to date`);
   return 0;
 }

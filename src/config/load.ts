@@ -93,12 +93,17 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
     env: env.NODE_ENV,
     http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     issuer,
-    database: {
-      kind: 'sqlite',
-      location: env.DATABASE_URL.slice('sqlite:'.length),
-      busyTimeoutMs: env.SQLITE_BUSY_TIMEOUT_MS,
-      sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
-    },
+    database: env.DATABASE_URL.startsWith('sqlite:')
+      ? { kind: 'sqlite', location: env.DATABASE_URL.slice('sqlite:'.length), busyTimeoutMs: env.SQLITE_BUSY_TIMEOUT_MS, sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS }
+      : {
+        kind: 'mongo',
+        url: env.DATABASE_URL,
+        poolSize: env.MONGO_POOL_SIZE,
+        connectTimeoutMs: env.MONGO_CONNECT_TIMEOUT_MS,
+        serverSelectionTimeoutMs: env.MONGO_SERVER_SELECTION_TIMEOUT_MS,
+        socketTimeoutMs: env.MONGO_SOCKET_TIMEOUT_MS,
+        sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+      },
     cookieSecrets: env.COOKIE_SECRETS,
     clientsFile: env.CLIENTS_FILE,
     demoData: env.DEMO_DATA ?? env.NODE_ENV === 'development',

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * reported together (DESIGN.md, Conventions 1). Secrets listed in SECRET_VARIABLES may
  * also be given as NAME_FILE, a path to a file holding the value.
  */
-export const SECRET_VARIABLES = ['COOKIE_SECRETS', 'SMTP_URL', 'METRICS_TOKEN', 'GOOGLE_CLIENT_SECRET', 'GITHUB_CLIENT_SECRET'] as const;
+export const SECRET_VARIABLES = ['COOKIE_SECRETS', 'SMTP_URL', 'METRICS_TOKEN', 'GOOGLE_CLIENT_SECRET', 'GITHUB_CLIENT_SECRET', 'DATABASE_URL'] as const;
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(10 * 366 * 24 * 3600).default(fallback);
 
@@ -20,8 +20,12 @@ export const environmentSchema = z.object({
   TRUST_PROXY: booleanFlag.default(false),
   DATABASE_URL: z
     .string()
-    .regex(/^sqlite:.+/, 'must be sqlite:<path> or sqlite::memory: (the MongoDB backend is not part of this build yet)')
+    .regex(/^(sqlite:.+|mongodb(\+srv)?:\/\/.+)$/, 'must be sqlite:<path>, sqlite::memory:, mongodb://… or mongodb+srv://…')
     .default('sqlite:./data/keyward.sqlite'),
+  MONGO_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  MONGO_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  MONGO_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  MONGO_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   SWEEP_INTERVAL_SECONDS: seconds(300),
   COOKIE_SECRETS: z
@@ -88,7 +92,7 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly http: { readonly host: string; readonly port: number; readonly trustProxy: boolean; readonly shutdownTimeoutMs: number };
   readonly issuer: string;
-  readonly database: { readonly kind: 'sqlite'; readonly location: string; readonly busyTimeoutMs: number; readonly sweepIntervalSeconds: number };
+  readonly database: SqliteDatabaseConfig | MongoDatabaseConfig;
   /** Undefined means "generate once and keep in the store". */
   readonly cookieSecrets: readonly string[] | undefined;
   readonly clientsFile: string | undefined;
@@ -171,3 +175,32 @@ export const genericUpstreamSchema = z.strictObject({
   client_secret_file: z.string().min(1).optional(),
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).default(['openid', 'email', 'profile']),
 });
+
+export interface SqliteDatabaseConfig {
+  readonly kind: 'sqlite';
+  readonly location: string;
+  readonly busyTimeoutMs: number;
+  readonly sweepIntervalSeconds: number;
+}
+
+export interface MongoDatabaseConfig {
+  readonly kind: 'mongo';
+  /** A secret (it may carry credentials): never logged. */
+  readonly url: string;
+  readonly poolSize: number;
+  readonly connectTimeoutMs: number;
+  readonly serverSelectionTimeoutMs: number;
+  readonly socketTimeoutMs: number;
+  readonly sweepIntervalSeconds: number;
+}
+
+/** What to call the database in messages: the SQLite path, or the MongoDB host without credentials. */
+export function describeDatabase(database: Config['database']): string {
+  if (database.kind === 'sqlite') return database.location;
+  try {
+    const url = new URL(database.url);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return 'MongoDB';
+  }
+}

@@ -35,6 +35,13 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+/** The store cannot be reached or cannot write just now: 503, and the caller may retry. */
+export class StoreUnavailableError extends AppError {
+  constructor(cause: unknown) {
+    super('temporarily_unavailable', 'The service is temporarily unavailable. Try again in a moment.', { status: 503, expose: true, cause });
+  }
+}
+
 /** The sign-in or consent step expired or was never started in this browser. */
 export class InteractionExpiredError extends AppError {
   constructor(cause?: unknown) {

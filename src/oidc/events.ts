@@ -1,4 +1,5 @@
 import type { Provider } from 'oidc-provider';
+import { StoreUnavailableError } from '../errors/app-error.ts';
 import type { Logger } from '../logger/logger.ts';
 import type { Metrics } from '../services/metrics.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
@@ -44,11 +45,20 @@ export function subscribeProviderEvents(provider: Provider, logger: Logger, secu
   // The typings list these events per name; one loop over them needs the plain EventEmitter signature.
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
 
+  /** protocol-middleware.ts turns such a request's error into a 503: the store, not a bug. */
+  const storeUnavailable = (ctx: unknown, error: unknown) => {
+    if (!(error instanceof StoreUnavailableError)) return false;
+    ((ctx as { state?: Record<string, unknown> }).state ??= {}).storeUnavailable = true;
+    requestLogger(ctx).warn({ err: error.cause }, 'store unavailable');
+    return true;
+  };
   on('server_error', (ctx: unknown, error: Error) => {
+    if (storeUnavailable(ctx, error)) return;
     requestLogger(ctx).error({ err: error }, 'unexpected error in the protocol engine');
   });
   for (const event of CLIENT_ERROR_EVENTS) {
     on(event, (ctx: unknown, error: OidcErrorLike) => {
+      if (storeUnavailable(ctx, error)) return;
       requestLogger(ctx).info({ event, error: error.error ?? error.message, description: error.error_description, status: error.status }, 'protocol request refused');
       const reuse = error.error_detail ? REUSE_DETAILS[error.error_detail] : undefined;
       if (event === 'grant.error' && reuse) {

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { StoreUnavailableError } from '../errors/app-error.ts';
 import { isJwt, type JwtAccessTokens } from './jwt-access-tokens.ts';
 import { kindOf } from './token-policies.ts';
 
@@ -11,8 +12,23 @@ const isUnsupportedTokenType = (body: unknown) => (body as { error?: string } | 
  */
 export function protocolMiddleware(jwtAccessTokens: JwtAccessTokens, jwksMaxAgeSeconds: number): Middleware {
   return async (koaCtx, next) => {
-    await next();
     const ctx = koaCtx as unknown as KoaContextWithOIDC;
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      ctx.state.storeUnavailable = true;
+      ctx.status = 500;
+    }
+    if (ctx.status >= 500 && (ctx.state as { storeUnavailable?: boolean }).storeUnavailable) {
+      // The store, not a bug: RFC 6749 temporarily_unavailable, and the client may retry (RFC 9110 §10.2.3).
+      ctx.status = 503;
+      ctx.set('Retry-After', '5');
+      if (typeof ctx.body !== 'string') {
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable. Try again in a moment.' };
+      }
+      return;
+    }
     // Keys are published well before they sign (staged rotation), so caches may keep the JWKS this long.
     if (ctx.oidc?.route === 'jwks' && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${jwksMaxAgeSeconds}`);
     const client = ctx.oidc?.client;

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { STORE_NAMES } from '../stores/store-errors.ts';
 import type { Stores } from '../stores/types.ts';
 
 /** Keyward's Prometheus metrics, on a registry of its own (no process-global state). */
@@ -38,8 +39,6 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     }),
   };
 }
-
-const STORE_NAMES = ['oidcRecords', 'signingKeys', 'clients', 'federatedIdentities', 'secrets', 'accounts', 'oneTimeTokens', 'throttle', 'audit'] as const;
 
 /** The same stores, each async operation timed into keyward_store_operation_duration_seconds. */
 export function instrumentStores(stores: Stores, metrics: Metrics): Stores {

@@ -37,6 +37,7 @@ export function errorHandler(render: RenderPage): Middleware<KeywardState> {
         ctx.state.log.error({ err: thrown }, 'unexpected error');
       }
       const code = typeof error.code === 'string' && exposed ? error.code : status >= 500 ? 'server_error' : 'invalid_request';
+      if (status === 503) ctx.set('Retry-After', '5');
       const message = exposed && typeof error.message === 'string' ? error.message : GENERIC_MESSAGE;
       await respond(ctx, render, status, code, message);
     }

@@ -68,3 +68,11 @@ export function inWriteTransaction<T>(db: DatabaseSync, work: () => T): T {
     throw error;
   }
 }
+
+/** SQLite errors that mean the database cannot serve just now (busy, locked, I/O, full, closed). */
+export function isSqliteUnavailable(error: unknown): boolean {
+  const { errcode, message } = error as { errcode?: number; message?: string };
+  // SQLITE_BUSY 5, SQLITE_LOCKED 6, SQLITE_IOERR 10, SQLITE_FULL 13, SQLITE_CANTOPEN 14, SQLITE_READONLY 8
+  if (typeof errcode === 'number' && [5, 6, 8, 10, 13, 14].includes(errcode & 0xff)) return true;
+  return typeof message === 'string' && /database is not open|statement has been finalized/.test(message);
+}

@@ -1,0 +1,106 @@
+import type { Connection } from 'mongoose';
+import type { Clock } from '../../lib/clock.ts';
+import type { ClientStore, SecretStore, SigningKeyStore, StoredSigningKey } from '../types.ts';
+import { isDuplicateKey } from './connection.ts';
+import type { MongoModels, SigningKeyDoc } from './models.ts';
+
+/** A document every key-set change writes, so concurrent transactions on the key set conflict. */
+const KEY_SET_MARKER = 'signing-key-set';
+
+export function createMongoSigningKeyStore(connection: Connection, models: MongoModels): SigningKeyStore {
+  const { signingKeys, secrets } = models;
+  const toKey = (doc: SigningKeyDoc): StoredSigningKey => ({
+    kid: doc._id, alg: doc.alg as StoredSigningKey['alg'], privateJwk: JSON.parse(doc.privateJwk) as Record<string, unknown>,
+    createdAt: doc.createdAt, state: doc.state as StoredSigningKey['state'], stateSince: doc.stateSince,
+  });
+  const toDoc = (key: StoredSigningKey) => ({ _id: key.kid, alg: key.alg, privateJwk: JSON.stringify(key.privateJwk), createdAt: key.createdAt, state: key.state, stateSince: key.stateSince });
+  const list = async () => (await signingKeys.find({}).sort({ createdAt: 1, _id: 1 }).lean()).map(toKey);
+
+  return {
+    list,
+    async initialiseIfEmpty(keys) {
+      try {
+        await connection.transaction(async (session) => {
+          // The marker's unique _id lets only the first process in; the others read its keys.
+          await secrets.create([{ _id: KEY_SET_MARKER, value: '1', createdAt: Date.now(), version: 0 }], { session });
+          await signingKeys.insertMany(keys.map(toDoc), { session });
+        });
+      } catch (error) {
+        if (!isDuplicateKey(error) && !/WriteConflict/.test(String((error as Error).message))) throw error;
+      }
+      return list();
+    },
+    async addNext(keys) {
+      await connection.transaction(async (session) => {
+        await secrets.updateOne({ _id: KEY_SET_MARKER }, { $inc: { version: 1 } }, { session, upsert: true });
+        await signingKeys.insertMany(keys.map((key) => toDoc({ ...key, state: 'next' })), { session });
+      });
+    },
+    async rotate(expectedCurrent, newNext, now) {
+      let rotated = false;
+      await connection.transaction(async (session) => {
+        rotated = false;
+        const current = (await signingKeys.find({ state: 'current' }, { _id: 1 }, { session }).lean()).map((d) => d._id).sort();
+        if (current.join(',') !== [...expectedCurrent].sort().join(',')) return;
+        await secrets.updateOne({ _id: KEY_SET_MARKER }, { $inc: { version: 1 } }, { session, upsert: true });
+        await signingKeys.updateMany({ state: 'current' }, { $set: { state: 'previous', stateSince: now } }, { session });
+        await signingKeys.updateMany({ state: 'next' }, { $set: { state: 'current', stateSince: now } }, { session });
+        await signingKeys.insertMany(newNext.map((key) => toDoc({ ...key, state: 'next', stateSince: now })), { session });
+        rotated = true;
+      });
+      return rotated;
+    },
+    async retirePrevious(cutoff) {
+      let retired: string[] = [];
+      await connection.transaction(async (session) => {
+        retired = (await signingKeys.find({ state: 'previous', stateSince: { $lte: cutoff } }, { _id: 1 }, { session }).lean()).map((d) => d._id);
+        if (retired.length === 0) return;
+        await secrets.updateOne({ _id: KEY_SET_MARKER }, { $inc: { version: 1 } }, { session, upsert: true });
+        await signingKeys.deleteMany({ _id: { $in: retired } }, { session });
+      });
+      return retired;
+    },
+  };
+}
+
+export function createMongoSecretStore(models: MongoModels, clock: Clock): SecretStore {
+  const { secrets } = models;
+  return {
+    async getOrCreate(name, value) {
+      try {
+        await secrets.updateOne({ _id: name }, { $setOnInsert: { value, createdAt: clock.now() } }, { upsert: true });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error; // two upserts raced: the other inserted it
+      }
+      return (await secrets.findOne({ _id: name }).lean())!.value;
+    },
+  };
+}
+
+export function createMongoClientStore(models: MongoModels, clock: Clock): ClientStore {
+  const { clients } = models;
+  return {
+    async create(clientId, metadata) {
+      try {
+        await clients.create({ _id: clientId, metadata: JSON.stringify(metadata), createdAt: clock.now(), updatedAt: clock.now() });
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    },
+    async find(clientId) {
+      const doc = await clients.findOne({ _id: clientId }).lean();
+      return doc ? (JSON.parse(doc.metadata) as Record<string, unknown>) : undefined;
+    },
+    async list() {
+      return (await clients.find({}).sort({ _id: 1 }).lean()).map((d) => ({ clientId: d._id, metadata: JSON.parse(d.metadata) as Record<string, unknown>, createdAt: d.createdAt, updatedAt: d.updatedAt }));
+    },
+    async update(clientId, metadata) {
+      return (await clients.updateOne({ _id: clientId }, { $set: { metadata: JSON.stringify(metadata), updatedAt: clock.now() } })).matchedCount === 1;
+    },
+    async remove(clientId) {
+      return (await clients.deleteOne({ _id: clientId })).deletedCount === 1;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { MongoDatabaseConfig } from '../../config/schema.ts';
+import { StartupError } from '../../errors/app-error.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Stores } from '../types.ts';
+import { createMongoAccountStore, createMongoFederatedIdentityStore } from './account.store.ts';
+import { createMongoConnection } from './connection.ts';
+import { createMongoClientStore, createMongoSecretStore, createMongoSigningKeyStore } from './key-material.store.ts';
+import { createModels } from './models.ts';
+import { createMongoOidcRecordStore } from './oidc-record.store.ts';
+import { createMongoAuditStore, createMongoOneTimeTokenStore, createMongoThrottleStore } from './security.store.ts';
+
+/** The MongoDB backend: one connection of Keyward's own, a model per collection. */
+export function createMongoStores(config: MongoDatabaseConfig, clock: Clock): Stores & { connected(): Promise<void> } {
+  const connection = createMongoConnection(config);
+  // Connection errors surface through connected() and the operations; never crash the process.
+  connection.on('error', () => undefined);
+  const models = createModels(connection);
+  const all = Object.values(models);
+  return {
+    oidcRecords: createMongoOidcRecordStore(models, clock),
+    signingKeys: createMongoSigningKeyStore(connection, models),
+    clients: createMongoClientStore(models, clock),
+    federatedIdentities: createMongoFederatedIdentityStore(models, clock),
+    secrets: createMongoSecretStore(models, clock),
+    accounts: createMongoAccountStore(models, clock),
+    oneTimeTokens: createMongoOneTimeTokenStore(models, clock),
+    throttle: createMongoThrottleStore(models, clock),
+    audit: createMongoAuditStore(models),
+    async connected() {
+      await connection.asPromise();
+    },
+    async migrate() {
+      await connection.asPromise();
+      for (const model of all) {
+        await model.createCollection().catch((error: { codeName?: string }) => {
+          if (error.codeName !== 'NamespaceExists') throw error;
+        });
+        await model.createIndexes();
+      }
+    },
+    async assertMigrated() {
+      await connection.asPromise();
+      const missing: string[] = [];
+      for (const model of all) {
+        const existing = new Set((await model.collection.indexes().catch(() => [])).map((index) => index.name));
+        for (const [, options] of model.schema.indexes()) {
+          const name = (options as { name?: string }).name;
+          if (name && !existing.has(name)) missing.push(`${model.collection.collectionName}.${name}`);
+        }
+      }
+      if (missing.length > 0) throw new StartupError(`MongoDB indexes are missing (${missing.join(', ')}): run "keyward migrate"`);
+    },
+    async ping() {
+      if (!connection.db) throw new Error('not connected to MongoDB');
+      await connection.db.admin().ping();
+    },
+    async close() {
+      await connection.close();
+    },
+  };
+}

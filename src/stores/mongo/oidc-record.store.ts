@@ -1,0 +1,55 @@
+import type { Clock } from '../../lib/clock.ts';
+import type { OidcPayload, OidcRecordStore } from '../types.ts';
+import type { MongoModels, OidcRecordDoc } from './models.ts';
+
+const key = (model: string, id: string) => `${model}:${id}`;
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/** oidc-provider records; reads hide what has expired even before the TTL monitor removes it. */
+export function createMongoOidcRecordStore(models: MongoModels, clock: Clock): OidcRecordStore {
+  const { oidcRecords } = models;
+  const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(clock.now()) } }] });
+  const toPayload = (doc: Pick<OidcRecordDoc, 'payload' | 'consumedAt'> | null): OidcPayload | undefined => {
+    if (!doc) return undefined;
+    const payload = JSON.parse(doc.payload) as OidcPayload;
+    return typeof doc.consumedAt === 'number' ? { ...payload, consumed: doc.consumedAt } : payload;
+  };
+  const findOne = async (filter: Record<string, unknown>) => toPayload(await oidcRecords.findOne({ ...filter, ...live() }, { payload: 1, consumedAt: 1 }).lean());
+
+  return {
+    async upsert(model, id, payload, expiresAt) {
+      const { consumed, ...rest } = payload;
+      await oidcRecords.updateOne({ _id: key(model, id) }, [
+        {
+          $set: {
+            model, id, payload: JSON.stringify(rest), grantId: text(rest.grantId) ?? null, uid: text(rest.uid) ?? null,
+            userCode: text(rest.userCode) ?? null, accountId: text(rest.accountId) ?? null,
+            expiresAt: expiresAt === undefined ? null : new Date(expiresAt),
+            // A consumed record stays consumed when it is saved again.
+            consumedAt: { $ifNull: ['$consumedAt', typeof consumed === 'number' ? consumed : null] },
+          },
+        },
+      ], { upsert: true });
+    },
+    find: (model, id) => findOne({ _id: key(model, id) }),
+    findByUid: (model, uid) => findOne({ model, uid }),
+    findByUserCode: (model, userCode) => findOne({ model, userCode }),
+    async consume(model, id) {
+      // One conditional update: of any number of concurrent callers, exactly one matches.
+      const result = await oidcRecords.updateOne({ _id: key(model, id), consumedAt: null, ...live() }, { $set: { consumedAt: Math.floor(clock.now() / 1000) } });
+      return result.modifiedCount === 1;
+    },
+    async destroy(model, id) {
+      await oidcRecords.deleteOne({ _id: key(model, id) });
+    },
+    async revokeByGrantId(model, grantId) {
+      await oidcRecords.deleteMany({ model, grantId });
+    },
+    async revokeByAccountId(accountId, models) {
+      return (await oidcRecords.deleteMany({ accountId, model: { $in: [...models] } })).deletedCount;
+    },
+    async sweepExpired() {
+      return (await oidcRecords.deleteMany({ expiresAt: { $ne: null, $lte: new Date(clock.now()) } })).deletedCount;
+    },
+  };
+}

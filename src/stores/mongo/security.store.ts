@@ -1,0 +1,75 @@
+import type { Clock } from '../../lib/clock.ts';
+import type { AuditEvent, AuditStore, OneTimeTokenStore, ThrottleStore } from '../types.ts';
+import type { MongoModels } from './models.ts';
+
+export function createMongoOneTimeTokenStore(models: MongoModels, clock: Clock): OneTimeTokenStore {
+  const { oneTimeTokens } = models;
+  const usable = (tokenHash: string, purpose: string) => ({ _id: tokenHash, purpose, usedAt: null, expiresAt: { $gt: new Date(clock.now()) } });
+  return {
+    async create({ tokenHash, purpose, accountId, expiresAt }) {
+      await oneTimeTokens.create({ _id: tokenHash, purpose, accountId, createdAt: clock.now(), expiresAt: new Date(expiresAt), usedAt: null });
+    },
+    async consume(tokenHash, purpose) {
+      // One conditional update decides which of concurrent users of a link wins.
+      const doc = await oneTimeTokens.findOneAndUpdate(usable(tokenHash, purpose), { $set: { usedAt: clock.now() } }, { projection: { accountId: 1 } }).lean();
+      return doc?.accountId;
+    },
+    async isUsable(tokenHash, purpose) {
+      return (await oneTimeTokens.countDocuments(usable(tokenHash, purpose))) === 1;
+    },
+    async invalidateAll(accountId, purpose) {
+      await oneTimeTokens.updateMany({ accountId, purpose, usedAt: null }, { $set: { usedAt: clock.now() } });
+    },
+    async sweep() {
+      return (await oneTimeTokens.deleteMany({ $or: [{ expiresAt: { $lte: new Date(clock.now()) } }, { usedAt: { $ne: null } }] })).deletedCount;
+    },
+  };
+}
+
+export function createMongoThrottleStore(models: MongoModels, clock: Clock): ThrottleStore {
+  const { throttle } = models;
+  return {
+    async hit(key, windowMs) {
+      const now = new Date(clock.now());
+      const ends = new Date(clock.now() + windowMs);
+      // One atomic upsert: a new window when the last one ended, else one more in it.
+      const expired = { $or: [{ $eq: [{ $ifNull: ['$windowEndsAt', null] }, null] }, { $lte: ['$windowEndsAt', now] }] };
+      const doc = await throttle.findOneAndUpdate({ _id: key }, [
+        { $set: { count: { $cond: [expired, 1, { $add: ['$count', 1] }] }, windowEndsAt: { $cond: [expired, ends, '$windowEndsAt'] } } },
+      ], { upsert: true, returnDocument: 'after' }).lean();
+      return { count: doc!.count, resetAt: doc!.windowEndsAt.getTime() };
+    },
+    async peek(key) {
+      const doc = await throttle.findOne({ _id: key, windowEndsAt: { $gt: new Date(clock.now()) } }).lean();
+      return doc ? { count: doc.count, resetAt: doc.windowEndsAt.getTime() } : { count: 0, resetAt: clock.now() };
+    },
+    async reset(key) {
+      await throttle.deleteOne({ _id: key });
+    },
+    async sweep() {
+      return (await throttle.deleteMany({ windowEndsAt: { $lte: new Date(clock.now()) } })).deletedCount;
+    },
+  };
+}
+
+export function createMongoAuditStore(models: MongoModels): AuditStore {
+  const { audit } = models;
+  return {
+    async record(e) {
+      await audit.create({ at: new Date(e.at), event: e.event, outcome: e.outcome, accountId: e.accountId, clientId: e.clientId, ip: e.ip, userAgent: e.userAgent, details: e.details ? JSON.stringify(e.details) : undefined });
+    },
+    async list({ accountId, event, limit }) {
+      const filter: Record<string, unknown> = {};
+      if (accountId) filter.accountId = accountId;
+      if (event) filter.event = event;
+      const docs = await audit.find(filter).sort({ at: -1, _id: -1 }).limit(limit).lean();
+      return docs.map((d): AuditEvent => ({
+        at: d.at.getTime(), event: d.event, outcome: d.outcome as AuditEvent['outcome'], accountId: d.accountId ?? undefined, clientId: d.clientId ?? undefined,
+        ip: d.ip ?? undefined, userAgent: d.userAgent ?? undefined, details: d.details ? (JSON.parse(d.details) as Record<string, unknown>) : undefined,
+      }));
+    },
+    async deleteOlderThan(before) {
+      return (await audit.deleteMany({ at: { $lt: new Date(before) } })).deletedCount;
+    },
+  };
+}
