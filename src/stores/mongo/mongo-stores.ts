@@ -10,7 +10,7 @@ import { createMongoOidcRecordStore } from './oidc-record.store.ts';
 import { createMongoAuditStore, createMongoOneTimeTokenStore, createMongoThrottleStore } from './security.store.ts';
 
 /** The MongoDB backend: one connection of Keyward's own, a model per collection. */
-export function createMongoStores(config: MongoDatabaseConfig, clock: Clock): Stores & { connected(): Promise<void> } {
+export function createMongoStores(config: MongoDatabaseConfig, clock: Clock): Stores & { connected(): Promise<void>; dropDatabase(): Promise<void> } {
   const connection = createMongoConnection(config);
   // Connection errors surface through connected() and the operations; never crash the process.
   connection.on('error', () => undefined);
@@ -49,6 +49,10 @@ export function createMongoStores(config: MongoDatabaseConfig, clock: Clock): St
         }
       }
       if (missing.length > 0) throw new StartupError(`MongoDB indexes are missing (${missing.join(', ')}): run "keyward migrate"`);
+    },
+    /** Tests only: removes the whole database this connection points at. */
+    async dropDatabase() {
+      await connection.dropDatabase();
     },
     async ping() {
       if (!connection.db) throw new Error('not connected to MongoDB');
