@@ -5,6 +5,7 @@ import mount from 'koa-mount';
 import createSession from 'koa-session';
 import serve from 'koa-static';
 import type { Container } from './container.ts';
+import { bodyLimit } from './http/middleware/koa-body-limit.ts';
 import { errorHandler } from './http/middleware/koa-error-handler.ts';
 import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
@@ -65,6 +66,7 @@ export function createApp(container: Container): Koa<KeywardState> {
   app.use(requestContext(container.logger, container.metrics));
   app.use(securityHeaders({ https }));
   app.use(errorHandler(render));
+  app.use(bodyLimit());
   // Keyward's own pages and endpoints; protocol requests skip their routers entirely.
   const own = compose<Koa.ParameterizedContext<KeywardState>>([
     mount('/assets', serve(PUBLIC_DIRECTORY, { maxage: 3600_000, gzip: false, brotli: false })),

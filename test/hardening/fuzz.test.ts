@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
+import { basicAuthorization, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
+import { csrfTokenIn, locationOf, UserAgent } from '../helpers/user-agent.ts';
+
+/**
+ * Property-based fuzzing of every route: malformed, oversized, wrongly encoded and hostile
+ * input. Properties: no 5xx, no stack trace, no unescaped echo of what was sent.
+ * `FUZZ_RUNS` raises the number of cases per endpoint (npm run hardening uses more).
+ */
+// eslint-disable-next-line no-restricted-properties
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const STACK = /\bat [\w.<>]+ \(?[^)\s]*\.(?:js|ts|cjs|mjs):\d+|node_modules\//;
+const MARKER = '<script>kw</script>';
+export const requestsPerEndpoint = new Map<string, number>();
+
+/** Percent-encodes; a lone surrogate becomes its raw (invalid UTF-8) bytes, itself a hostile case. */
+const encode = (value: string) => {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return '%ED%A0%80';
+  }
+};
+
+/** Hostile values: script, header injection, path traversal, broken percent-encoding, huge, unicode. */
+const hostile = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc.constantFrom(
+    MARKER, `"><img src=x onerror=alert(1)>${MARKER}`, "'; DROP TABLE accounts; --", '../../../../etc/passwd', '%00%ff%fe', '\r\nSet-Cookie: pwned=1',
+    'https://evil.example/callback', 'javascript:alert(1)', '{"$ne": null}', '\u0000', '\uD800', 'x'.repeat(5000),
+  ),
+);
+/** Raw form bodies: repeated and array parameters, invalid UTF-8 escapes, JSON where a form belongs. */
+const rawForm = (fields: readonly string[]) => fc.oneof(
+  fc.dictionary(fc.constantFrom(...fields, '_csrf', 'x'), hostile, { maxKeys: 6 }).map((d) => new URLSearchParams(d).toString()),
+  fc.array(fc.tuple(fc.constantFrom(...fields), hostile), { maxLength: 6 }).map((pairs) => pairs.map(([k, v]) => `${k}=${encode(v)}&${k}[]=${encode(v)}`).join('&')),
+  fc.constantFrom('%E0%A4%A', '%ff%fe%fd=%c0%af', 'a=%', '==&&==', '{"grant_type":"client_credentials"}', `${fields[0]}=${'%41'.repeat(20_000)}`),
+);
+
+describe('fuzzing every endpoint', () => {
+  let keyward: TestKeyward;
+  let agent: UserAgent;
+  let interaction: URL;
+  let csrf: string;
+
+  beforeAll(async () => {
+    keyward = await startTestKeyward({ env: { METRICS_ENABLED: 'true', METRICS_TOKEN: 'metrics-token-0123456789abcdef0123456789', THROTTLE_REQUESTS_PER_IP: '100000', THROTTLE_REQUESTS_PER_EMAIL: '1000', THROTTLE_SIGN_IN_PER_IP: '100000' }, registry: { apis: [TEST_API], clients: [TEST_RESOURCE_SERVER] } });
+    agent = new UserAgent();
+    interaction = locationOf(await agent.get((await startAuthorization(await discoverTestClient(keyward.issuer))).url), keyward.issuer);
+    csrf = csrfTokenIn(await (await agent.get(interaction)).text());
+  });
+  afterAll(async () => keyward?.stop());
+
+  /** Sends one request and checks the properties every answer must have. */
+  async function probe(name: string, url: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<void> {
+    requestsPerEndpoint.set(name, (requestsPerEndpoint.get(name) ?? 0) + 1);
+    const response = await agent.request(url, { ...init, headers: { accept: 'text/html,application/json', ...init.headers } });
+    const text = await response.text();
+    expect({ name, status: response.status, below500: response.status < 500 }).toMatchObject({ below500: true });
+    expect(text).not.toMatch(STACK);
+    expect(text).not.toContain(MARKER);
+  }
+
+  const query = (fields: readonly string[]) => fc.dictionary(fc.constantFrom(...fields), hostile, { maxKeys: 8 }).map((d) => new URLSearchParams(d).toString());
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+  it('the authorization endpoint', async () => {
+    await fc.assert(fc.asyncProperty(query(['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'resource', 'request']), async (q) => {
+      await probe('GET /auth', `${keyward.issuer}/auth?${q}`);
+    }), { numRuns: RUNS });
+  });
+
+  it('the token, introspection and revocation endpoints', async () => {
+    const fields = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'resource', 'token', 'token_type_hint', 'client_id', 'client_secret'];
+    await fc.assert(fc.asyncProperty(rawForm(fields), fc.constantFrom('/token', '/token/introspection', '/token/revocation'), fc.constantFrom(basicAuthorization(TEST_WEB_CLIENT), basicAuthorization(TEST_RESOURCE_SERVER), 'Basic %%%', 'Bearer x', ''), fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x'), async (body, path, authorization, type) => {
+      await probe(`POST ${path}`, `${keyward.issuer}${path}`, { method: 'POST', headers: { 'content-type': type, ...(authorization ? { authorization } : {}) }, body });
+    }), { numRuns: RUNS * 3 });
+  });
+
+  it('userinfo and end-session', async () => {
+    await fc.assert(fc.asyncProperty(hostile, query(['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id', 'ui_locales']), async (token, q) => {
+      await probe('GET /me', `${keyward.issuer}/me`, { headers: { authorization: `Bearer ${encode(token)}` } });
+      await probe('GET /session/end', `${keyward.issuer}/session/end?${q}`);
+      await probe('POST /session/end/confirm', `${keyward.issuer}/session/end/confirm`, { method: 'POST', headers: form, body: `xsrf=${encode(token)}&logout=yes` });
+    }), { numRuns: RUNS });
+  });
+
+  it('every form of the hosted pages', async () => {
+    const forms: [string, string[]][] = [
+      [`${interaction.pathname}/login`, ['email', 'password']],
+      [`${interaction.pathname}/consent`, []],
+      [`${interaction.pathname}/deny`, []],
+      ['/register', ['email', 'password', 'name', 'return_to']],
+      ['/forgot-password', ['email', 'return_to']],
+      ['/reset-password', ['token', 'password', 'password_confirmation']],
+      ['/verify-email', ['token']],
+      ['/account/identities/remove', ['upstream', 'subject']],
+    ];
+    for (const [path, fields] of forms) {
+      await fc.assert(fc.asyncProperty(rawForm(fields.length ? fields : ['x']), fc.boolean(), async (body, withCsrf) => {
+        await probe(`POST ${path.replace(/interaction\/[\w-]+/, 'interaction/:uid')}`, `${keyward.issuer}${path}`, { method: 'POST', headers: form, body: withCsrf ? `_csrf=${csrf}&${body}` : body });
+      }), { numRuns: RUNS });
+    }
+  });
+
+  it('page queries, the federation callback and /metrics', async () => {
+    await fc.assert(fc.asyncProperty(query(['token', 'return_to', 'code', 'state', 'error', 'error_description', 'iss']), hostile, async (q, header) => {
+      for (const path of ['/register', '/forgot-password', '/reset-password', '/verify-email', '/account', '/federation/callback/google', `${interaction.pathname}`]) {
+        await probe(`GET ${path.replace(/interaction\/[\w-]+/, 'interaction/:uid')}`, `${keyward.issuer}${path}?${q}`);
+      }
+      await probe('GET /metrics', `${keyward.issuer}/metrics`, { headers: { authorization: `Bearer ${encode(header)}` } });
+      await probe('GET /interaction/:hostile', `${keyward.issuer}/interaction/${encode(header)}`);
+    }), { numRuns: RUNS });
+  });
+
+  it('refuses oversized bodies with 413 and oversized headers with 431', async () => {
+    const body = await fetch(`${keyward.issuer}/token`, { method: 'POST', headers: form, body: `grant_type=${'x'.repeat(70 * 1024)}` });
+    expect(body.status).toBe(413);
+    const page = await fetch(`${keyward.issuer}/register`, { method: 'POST', headers: form, body: `email=${'x'.repeat(70 * 1024)}` });
+    expect(page.status).toBe(413);
+    const headers = await fetch(`${keyward.issuer}/healthz`, { headers: { 'x-huge': 'x'.repeat(20 * 1024) } }).catch((error: Error) => error);
+    expect(headers instanceof Error ? 'connection refused the headers' : headers.status).toBe(431);
+  });
+});
