@@ -9,7 +9,6 @@ import { csrfTokenIn, locationOf, UserAgent } from '../helpers/user-agent.ts';
  * input. Properties: no 5xx, no stack trace, no unescaped echo of what was sent.
  * `FUZZ_RUNS` raises the number of cases per endpoint (npm run hardening uses more).
  */
-// eslint-disable-next-line no-restricted-properties
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const STACK = /\bat [\w.<>]+ \(?[^)\s]*\.(?:js|ts|cjs|mjs):\d+|node_modules\//;
 const MARKER = '<script>kw</script>';
