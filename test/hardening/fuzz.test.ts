@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
@@ -12,7 +13,8 @@ import { csrfTokenIn, locationOf, UserAgent } from '../helpers/user-agent.ts';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const STACK = /\bat [\w.<>]+ \(?[^)\s]*\.(?:js|ts|cjs|mjs):\d+|node_modules\//;
 const MARKER = '<script>kw</script>';
-export const requestsPerEndpoint = new Map<string, number>();
+/** Figures for `npm run hardening`: requests and answers by status class, per endpoint. */
+const report = new Map<string, { requests: number; '2xx': number; '3xx': number; '4xx': number; '5xx': number }>();
 
 /** Percent-encodes; a lone surrogate becomes its raw (invalid UTF-8) bytes, itself a hostile case. */
 const encode = (value: string) => {
@@ -51,12 +53,19 @@ describe('fuzzing every endpoint', () => {
     interaction = locationOf(await agent.get((await startAuthorization(await discoverTestClient(keyward.issuer))).url), keyward.issuer);
     csrf = csrfTokenIn(await (await agent.get(interaction)).text());
   });
-  afterAll(async () => keyward?.stop());
+  afterAll(async () => {
+    await keyward?.stop();
+    mkdirSync('test-artifacts/hardening', { recursive: true });
+    writeFileSync('test-artifacts/hardening/fuzz.json', JSON.stringify({ runsPerProperty: RUNS, endpoints: Object.fromEntries(report) }, null, 2));
+  });
 
   /** Sends one request and checks the properties every answer must have. */
   async function probe(name: string, url: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<void> {
-    requestsPerEndpoint.set(name, (requestsPerEndpoint.get(name) ?? 0) + 1);
     const response = await agent.request(url, { ...init, headers: { accept: 'text/html,application/json', ...init.headers } });
+    const row = report.get(name) ?? { requests: 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+    row.requests += 1;
+    row[`${Math.floor(response.status / 100)}xx` as '2xx'] += 1;
+    report.set(name, row);
     const text = await response.text();
     expect({ name, status: response.status, below500: response.status < 500 }).toMatchObject({ below500: true });
     expect(text).not.toMatch(STACK);

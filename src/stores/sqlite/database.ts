@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { StartupError } from '../../errors/app-error.ts';
@@ -46,11 +46,18 @@ function createDataDirectory(location: string): void {
   } catch (error) {
     throw new StartupError(`Cannot create the data directory ${directory}: ${describe(error)}`, error);
   }
+  try {
+    // SQLite needs to write the database and its WAL next to it.
+    accessSync(directory, constants.W_OK);
+  } catch (error) {
+    throw new StartupError(`The data directory ${directory} is not writable: ${describe(error)}`, error);
+  }
 }
 
 function describe(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOTDIR' || code === 'EEXIST') return 'part of the path is a file, not a directory';
   if (code === 'ENOENT') return 'no such file or directory';
   return (message ?? String(error)).split('\n')[0] ?? 'unknown error';
