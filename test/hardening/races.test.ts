@@ -3,15 +3,28 @@ import type * as oidc from 'openid-client';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { completeCodeFlow, discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { postAsClient, startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
+import { keyward as keywardCli } from '../helpers/cli.ts';
 import { csrfTokenIn, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
 
-/** Races on SQLite (the MongoDB run uses the same store contract; see test/contract). */
-describe('races', () => {
+const mongoUri = process.env.MONGODB_URI;
+/** The backends to race on: SQLite always, MongoDB when MONGODB_URI is set (a fresh database). */
+const backends: [string, () => Promise<Record<string, string>>][] = [['SQLite', async () => ({})]];
+if (mongoUri) {
+  backends.push(['MongoDB', async () => {
+    const url = new URL(mongoUri);
+    url.pathname = `/keyward_races_${Date.now()}`;
+    const env = { DATABASE_URL: url.href };
+    if ((await keywardCli(env, ['migrate'])).code !== 0) throw new Error('could not migrate the MongoDB test database');
+    return env;
+  }]);
+}
+
+describe.each(backends)('races on %s', (_backend, prepare) => {
   let keyward: TestKeyward;
   let rp: oidc.Configuration;
 
   beforeAll(async () => {
-    keyward = await startTestKeyward({ env: { REFRESH_TOKEN_REUSE_GRACE_SECONDS: '0', THROTTLE_REQUESTS_PER_EMAIL: '1000', THROTTLE_REQUESTS_PER_IP: '100000' } });
+    keyward = await startTestKeyward({ env: { ...(await prepare()), REFRESH_TOKEN_REUSE_GRACE_SECONDS: '0', THROTTLE_REQUESTS_PER_EMAIL: '1000', THROTTLE_REQUESTS_PER_IP: '100000' } });
     rp = await discoverTestClient(keyward.issuer);
   });
   afterAll(async () => keyward?.stop());
