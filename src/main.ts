@@ -5,7 +5,7 @@ import type { Config } from './config/schema.ts';
 import { buildContainer, type Container, type ContainerOptions } from './container.ts';
 import { StartupError, StoreUnavailableError } from './errors/app-error.ts';
 import { createRootLogger } from './logger/logger.ts';
-import { isMongoUnavailable } from './stores/mongo/connection.ts';
+import { isMongoUnavailable } from './stores/mongo/driver-errors.ts';
 import { demoSignInInstructions } from './services/demo-data.service.ts';
 
 export interface RunningServer {

@@ -81,7 +81,7 @@ function usage(io: CliIo, message: string, help = HELP): number {
 
 async function migrateCommand(io: CliIo, json: boolean): Promise<number> {
   const config = loadConfig(io.env);
-  const stores = openStores(config, systemClock);
+  const stores = await openStores(config, systemClock);
   try {
     await stores.migrate();
     await stores.assertMigrated();

@@ -25,8 +25,12 @@ export interface JwtAccessTokens {
   revoke(value: string, client: { clientId: string }): Promise<void>;
 }
 
+/** A JWS in compact serialization has exactly three dot-separated parts (RFC 7515 §7.1). */
+const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
 export function isJwt(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
+  // The shape test first: opaque tokens (most introspections) then cost no thrown error.
+  if (typeof value !== 'string' || !COMPACT_JWS.test(value)) return false;
   try {
     return Boolean(decodeProtectedHeader(value));
   } catch {

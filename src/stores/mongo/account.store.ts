@@ -1,7 +1,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { normalizeEmail, type AccountRecord, type AccountStore, type FederatedIdentity, type FederatedIdentityStore } from '../types.ts';
-import { isDuplicateKey } from './connection.ts';
+import { isDuplicateKey } from './driver-errors.ts';
 import type { AccountDoc, FederatedIdentityDoc, MongoModels } from './models.ts';
 
 const toAccount = (d: AccountDoc | null): AccountRecord | undefined => (d ? {

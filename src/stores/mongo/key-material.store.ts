@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Clock } from '../../lib/clock.ts';
 import type { ClientStore, SecretStore, SigningKeyStore, StoredSigningKey } from '../types.ts';
-import { isDuplicateKey } from './connection.ts';
+import { isDuplicateKey } from './driver-errors.ts';
 import type { MongoModels, SigningKeyDoc } from './models.ts';
 
 /** A document every key-set change writes, so concurrent transactions on the key set conflict. */
