@@ -71,7 +71,7 @@ export interface ContainerOptions {
 
 /**
  * Opens the store for the configured backend, with its "unavailable" errors answered as 503.
- * Each backend is imported only when chosen: mongoose alone adds ~40 MiB of resident memory,
+ * Each backend is imported only when chosen: mongoose adds ~20 MiB of resident memory,
  * which an instance on the embedded store should not carry.
  */
 export async function openStores(config: Config, clock: Clock): Promise<Stores> {
