@@ -124,7 +124,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     if (options.migrate) await rawStores.migrate();
     else await rawStores.assertMigrated();
 
-    const metrics = createMetrics({ processMetrics: config.metrics.enabled });
+    const metrics = createMetrics({ enabled: config.metrics.enabled });
     const stores = instrumentStores(rawStores, metrics);
     const services = await buildAccountServices(config, stores, clock, logger, metrics);
     const registry = await loadClientsFile(config.clientsFile);

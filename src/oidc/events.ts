@@ -72,7 +72,8 @@ export function subscribeProviderEvents(provider: Provider, logger: Logger, secu
     const { oidc } = ctx as Ctx;
     metrics.tokensIssued.inc({ grant_type: String(oidc?.params?.grant_type ?? 'unknown') });
     // Debug, not info: the request line already records every token request (and metrics count them).
-    requestLogger(ctx).debug({ event: 'grant.success', clientId: oidc?.client?.clientId, grantType: oidc?.params?.grant_type }, 'tokens issued');
+    // Checked first so that a token request does not build a per-request child logger for nothing.
+    if (log.isLevelEnabled('debug')) requestLogger(ctx).debug({ event: 'grant.success', clientId: oidc?.client?.clientId, grantType: oidc?.params?.grant_type }, 'tokens issued');
   });
   on('grant.revoked', (ctx: unknown, grantId: string) => {
     requestLogger(ctx).info({ event: 'grant.revoked', grantId }, 'grant revoked');

@@ -4,6 +4,8 @@ import type { Stores } from '../stores/types.ts';
 
 /** Keyward's Prometheus metrics, on a registry of its own (no process-global state). */
 export interface Metrics {
+  /** False when METRICS_ENABLED is off: nothing reads the registry, so hot paths skip recording. */
+  readonly enabled: boolean;
   readonly registry: Registry;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly tokensIssued: Counter<'grant_type'>;
@@ -13,11 +15,12 @@ export interface Metrics {
   readonly storeDuration: Histogram<'store' | 'operation'>;
 }
 
-export function createMetrics(options: { processMetrics: boolean }): Metrics {
+export function createMetrics(options: { enabled: boolean }): Metrics {
   const registry = new Registry();
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  if (options.enabled) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
+    enabled: options.enabled,
     registry,
     httpDuration: new Histogram({
       name: 'keyward_http_request_duration_seconds',
@@ -40,23 +43,36 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
   };
 }
 
-/** The same stores, each async operation timed into keyward_store_operation_duration_seconds. */
+/**
+ * The same stores, each async operation timed into keyward_store_operation_duration_seconds;
+ * the stores themselves when metrics are off, so that no store call pays for a timer.
+ */
 export function instrumentStores(stores: Stores, metrics: Metrics): Stores {
-  const timed = <T extends object>(store: T, name: string): T =>
-    new Proxy(store, {
+  if (!metrics.enabled) return stores;
+  const timed = <T extends object>(store: T, name: string): T => {
+    // One wrapper per operation, made on first use (not one closure per call).
+    const wrappers = new Map<PropertyKey, unknown>();
+    return new Proxy(store, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as unknown;
         if (typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          const end = metrics.storeDuration.startTimer({ store: name, operation: String(property) });
-          try {
-            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          } finally {
-            end();
-          }
-        };
+        let wrapper = wrappers.get(property);
+        if (!wrapper) {
+          const labels = { store: name, operation: String(property) };
+          wrapper = async (...args: unknown[]) => {
+            const end = metrics.storeDuration.startTimer(labels);
+            try {
+              return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            } finally {
+              end();
+            }
+          };
+          wrappers.set(property, wrapper);
+        }
+        return wrapper;
       },
     });
+  };
   const wrapped = Object.create(stores) as Stores;
   for (const name of STORE_NAMES) Object.defineProperty(wrapped, name, { value: timed(stores[name], name) });
   return wrapped;

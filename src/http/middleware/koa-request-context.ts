@@ -40,7 +40,7 @@ export function requestContext(root: Logger, metrics: Metrics): Middleware<Keywa
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       // oidc-provider may answer through ctx.res directly; res.statusCode is what was sent.
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-      metrics.httpDuration.observe({ method: ctx.method, route: routeOf(ctx), status }, durationMs / 1000);
+      if (metrics.enabled) metrics.httpDuration.observe({ method: ctx.method, route: routeOf(ctx), status }, durationMs / 1000);
       log.info({ reqId: requestId, method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10 }, 'request');
     }
   };
