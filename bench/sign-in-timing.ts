@@ -9,11 +9,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { intOption } from './lib/options.ts';
 import { csrfTokenIn, locationOf, UserAgent } from '../test/helpers/user-agent.ts';
 import { freePort, startNode } from './lib/processes.ts';
 
 const { values } = parseArgs({ options: { attempts: { type: 'string', default: '1000' } } });
-const ATTEMPTS = Math.min(5000, Math.max(10, Number(values.attempts)));
+const ATTEMPTS = intOption('attempts', values.attempts, 10, 5000);
 const REAL = 'real.person@keyward.test';
 
 const dir = mkdtempSync(join(tmpdir(), 'keyward-timing-'));

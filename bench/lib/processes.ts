@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 
 export { freePort } from '../../test/helpers/free-port.ts';
 
@@ -11,27 +11,25 @@ export interface Started {
   rss(): number;
 }
 
-/** Starts a Node script with `env`, its output into `logFile`, and waits until `ready` is printed (at most 30 s). */
+/**
+ * Starts a Node script with `env`, its output straight into `logFile` (so the benchmark process,
+ * which also runs the load generator, does not relay the server's logs), and waits until
+ * `ready` appears there (at most 30 s).
+ */
 export async function startNode(args: string[], env: Record<string, string>, logFile: string, ready: RegExp): Promise<Started> {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = createWriteStream(logFile);
-  let seen = '';
-  const isReady = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start within 30 s; see ${logFile}`)), 30_000);
-    const watch = (chunk: Buffer) => {
-      if (seen.length < 100_000) seen += chunk.toString();
-      if (ready.test(seen)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', watch);
-    child.stderr!.on('data', watch);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}; see ${logFile}`)));
-  });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  await isReady;
+  const log = openSync(logFile, 'w');
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', log, log] });
+  closeSync(log);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}; see ${logFile}`);
+    if (ready.test(readFileSync(logFile, 'utf8').slice(0, 100_000))) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${args.join(' ')} did not start within 30 s; see ${logFile}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return {
     child,
     async stop() {
