@@ -65,12 +65,25 @@ export function createRootLogger(options: LoggerOptions, destination?: Destinati
   // within 200 ms; and whatever is left when the process exits.
   const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
   setInterval(() => stdout.flush(() => undefined), 200).unref();
-  process.once('exit', () => {
-    try {
-      stdout.flushSync();
-    } catch {
-      // an asynchronous write is still in flight: it completes on its own
-    }
-  });
+  flushAtExit(stdout);
   return pino(base, stdout);
+}
+
+type BufferedDestination = ReturnType<typeof pino.destination>;
+const flushedAtExit = new Set<BufferedDestination>();
+
+/** One exit listener for every buffered destination (a process that builds several loggers, such as the tests, adds no more). */
+function flushAtExit(destination: BufferedDestination): void {
+  if (flushedAtExit.size === 0) {
+    process.once('exit', () => {
+      for (const pending of flushedAtExit) {
+        try {
+          pending.flushSync();
+        } catch {
+          // an asynchronous write is still in flight: it completes on its own
+        }
+      }
+    });
+  }
+  flushedAtExit.add(destination);
 }
