@@ -2,6 +2,8 @@
 export interface ParsedArgs {
   positionals: string[];
   options: Map<string, string[]>;
+  /** Options given last without a value; allowOnly names them once it knows they exist. */
+  valueless: string[];
 }
 
 /** Options that take no value. */
@@ -16,6 +18,7 @@ export class CommandError extends Error {}
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
   const options = new Map<string, string[]>();
+  const valueless: string[] = [];
   const add = (name: string, value: string) => options.set(name, [...(options.get(name) ?? []), value]);
   for (let i = 0; i < argv.length; i += 1) {
     const word = argv[i]!;
@@ -26,12 +29,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (SWITCHES.has(name)) add(name, 'true');
       else if (inline !== undefined) add(name, inline);
       else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) add(name, argv[++i]!);
-      else throw new UsageError(`--${name} needs a value`);
+      else valueless.push(name);
     } else {
       positionals.push(word);
     }
   }
-  return { positionals, options };
+  return { positionals, options, valueless };
 }
 
 export const option = (args: ParsedArgs, name: string): string | undefined => args.options.get(name)?.at(-1);
@@ -44,9 +47,10 @@ export function requireOption(args: ParsedArgs, name: string): string {
   return value;
 }
 
-/** Refuses options the command does not know, so a typo is an error rather than ignored. */
+/** Refuses options the command does not know, so a typo is an error rather than ignored; then known ones without a value. */
 export function allowOnly(args: ParsedArgs, known: readonly string[]): void {
-  for (const name of args.options.keys()) {
+  for (const name of [...args.options.keys(), ...args.valueless]) {
     if (!known.includes(name) && name !== 'json' && name !== 'help') throw new UsageError(`unknown option --${name}`);
   }
+  if (args.valueless.length > 0) throw new UsageError(`--${args.valueless[0]} needs a value`);
 }

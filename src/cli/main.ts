@@ -4,7 +4,7 @@ import { openOperatorContext, openStores, type OperatorContext } from '../contai
 import { StartupError } from '../errors/app-error.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { runUntilSignalled } from '../main.ts';
-import { CommandError, flag, parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { allowOnly, CommandError, flag, parseArgs, UsageError, type ParsedArgs } from './args.ts';
 import { CLIENTS_HELP, clientsCommand } from './clients.command.ts';
 import { processIo, report, type CliIo } from './io.ts';
 import { KEYS_HELP, keysCommand } from './keys.command.ts';
@@ -49,6 +49,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo(), o
     return 0;
   }
   try {
+    if (command === 'start' || command === 'migrate') allowOnly(args, []);
     if (command === 'start') {
       await runUntilSignalled(loadConfig(io.env));
       return 0;

@@ -34,6 +34,15 @@ describe('keyward CLI', () => {
       const badOption = await cli('users', 'list', '--colour', 'red');
       expect(badOption.code).toBe(2);
       expect(badOption.err).toMatch(/unknown option --colour/);
+      // A typo at the end of the line is named as unknown, on start too, not as missing a value.
+      for (const argv of [['start', '--nope'], ['users', 'list', '--nope'], ['migrate', '--port', '3000']]) {
+        const typo = await cli(...argv);
+        expect(typo.code).toBe(2);
+        expect(typo.err).toMatch(new RegExp(`unknown option ${argv.find((word) => word.startsWith('--'))}`));
+      }
+      const missing = await cli('users', 'add', '--email');
+      expect(missing.code).toBe(2);
+      expect(missing.err).toMatch(/--email needs a value/);
     });
 
     it('migrates idempotently, and asks for a migration on a fresh database', async () => {
