@@ -28,7 +28,12 @@ const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-async function startKeyward(dir: string): Promise<{ server: Started; issuer: string }> {
+interface Target {
+  server: Started;
+  issuer: string;
+}
+
+async function startKeyward(dir: string): Promise<Target> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientsFile = join(dir, 'clients.json');
@@ -48,7 +53,7 @@ async function startKeyward(dir: string): Promise<{ server: Started; issuer: str
   return { server, issuer };
 }
 
-async function startBare(dir: string): Promise<{ server: Started; issuer: string }> {
+async function startBare(dir: string): Promise<Target> {
   const port = await freePort();
   const server = await startNode(['bench/bare-provider.ts'], { PORT: String(port), NODE_ENV: 'production' }, join(dir, 'bare.log'), /listening/);
   return { server, issuer: `http://127.0.0.1:${port}` };
@@ -65,14 +70,14 @@ async function token(issuer: string, resource: string): Promise<string> {
  * response puts the rotated one back (autocannon resets a connection's context between
  * requests, so the pool, not the context, carries the chains).
  */
-async function refreshLoad(issuer: string, seconds: number): Promise<LoadResult> {
+async function refreshLoad({ issuer, server }: Target, seconds: number): Promise<LoadResult> {
   const pool: string[] = [];
   // One browser session: the first flow signs in and consents, the next ones reuse them.
   const { UserAgent } = await import('../test/helpers/user-agent.ts');
   const agent = new UserAgent();
   for (let i = 0; i < CONNECTIONS; i += 1) pool.push((await codeFlow(issuer, agent)).refresh_token);
   return load({
-    url: `${issuer}/token`, connections: CONNECTIONS, durationSeconds: seconds,
+    url: `${issuer}/token`, connections: CONNECTIONS, durationSeconds: seconds, cpuMicros: server.cpuMicros,
     requests: [{
       method: 'POST',
       setupRequest: (request) => ({ ...request, headers: { ...FORM, authorization: basic(APP) }, body: form({ grant_type: 'refresh_token', refresh_token: String(pool.shift()) }) }),
@@ -90,11 +95,15 @@ interface Row {
   /** Median of the rounds' ratios (below). */
   ratio: number;
   rounds: number[];
+  /** Server CPU per request (median over rounds, µs) and bare/Keyward, the capacity ratio that CPU implies. */
+  cpuMicrosPerRequest: { keyward: number; bare: number };
+  cpuRatio: number;
   target: string;
   met: boolean;
 }
 
 const summary = (r: LoadResult) => ({ rps: Math.round(r.requestsPerSecond), p50: r.p50, p99: r.p99, errors: r.errors });
+const round2 = (value: number) => Math.round(value * 100) / 100;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Rounds of one target as one result: requests over time, the median p50, the worst p99, all errors. */
@@ -129,30 +138,36 @@ async function main(): Promise<void> {
     const bareRssAfterTokens = bare.server.rss();
     // The machine's speed drifts over seconds, so each scenario alternates short rounds (after an
     // uncounted warm-up each) and its ratio is the median of the rounds' Keyward/bare ratios.
-    const side = async (scenario: string, run: (issuer: string, seconds: number) => Promise<LoadResult>, target: { ratio: number; label: string }) => {
+    const side = async (scenario: string, run: (target: Target, seconds: number) => Promise<LoadResult>, target: { ratio: number; label: string }) => {
       process.stderr.write(`${scenario} …\n`);
-      await run(keyward.issuer, 1);
-      await run(bare.issuer, 1);
+      await run(keyward, 1);
+      await run(bare, 1);
       const k: LoadResult[] = [];
       const b: LoadResult[] = [];
       for (let round = 0; round < ROUNDS; round += 1) {
         const order = round % 2 === 0 ? [keyward, bare] : [bare, keyward];
-        for (const server of order) (server === keyward ? k : b).push(await run(server.issuer, ROUND_SECONDS));
+        for (const server of order) (server === keyward ? k : b).push(await run(server, ROUND_SECONDS));
       }
       const ratio = median(k.map((result, round) => result.requestsPerSecond / b[round]!.requestsPerSecond));
+      // CPU per request varies far less than requests/s here, and is not capped by the load generator.
+      const cpuRatio = median(k.map((result, round) => b[round]!.cpuMicrosPerRequest! / result.cpuMicrosPerRequest!));
       const keywardTotal = combine(k);
-      rows.push({ scenario, keyward: summary(keywardTotal), bare: summary(combine(b)), ratio: Math.round(ratio * 100) / 100, rounds: k.map((result, round) => Math.round((result.requestsPerSecond / b[round]!.requestsPerSecond) * 100) / 100), target: target.label, met: ratio >= target.ratio && keywardTotal.p99 < 50 && keywardTotal.errors === 0 });
+      rows.push({
+        scenario, keyward: summary(keywardTotal), bare: summary(combine(b)), ratio: round2(ratio), rounds: k.map((result, i) => round2(result.requestsPerSecond / b[i]!.requestsPerSecond)),
+        cpuMicrosPerRequest: { keyward: Math.round(median(k.map((r) => r.cpuMicrosPerRequest!))), bare: Math.round(median(b.map((r) => r.cpuMicrosPerRequest!))) }, cpuRatio: round2(cpuRatio),
+        target: target.label, met: ratio >= target.ratio && keywardTotal.p99 < 50 && keywardTotal.errors === 0,
+      });
     };
-    const get = (path: string) => (issuer: string, seconds: number) => load({ url: `${issuer}${path}`, connections: CONNECTIONS, durationSeconds: seconds });
+    const get = (path: string) => ({ issuer, server }: Target, seconds: number) => load({ url: `${issuer}${path}`, connections: CONNECTIONS, durationSeconds: seconds, cpuMicros: server.cpuMicros });
 
     await side('discovery', get('/.well-known/openid-configuration'), { ratio: 2, label: '≥ 2× bare' });
     await side('jwks', get('/jwks'), { ratio: 2, label: '≥ 2× bare' });
-    await side('client_credentials (JWT)', (issuer, seconds) => load({
-      url: `${issuer}/token`, method: 'POST', connections: CONNECTIONS, durationSeconds: seconds,
+    await side('client_credentials (JWT)', ({ issuer, server }, seconds) => load({
+      url: `${issuer}/token`, method: 'POST', connections: CONNECTIONS, durationSeconds: seconds, cpuMicros: server.cpuMicros,
       headers: { ...FORM, authorization: basic(SERVICE) }, body: form({ grant_type: 'client_credentials', resource: API.identifier, scope: 'read' }),
     }), { ratio: 0.8, label: '≥ 0.8× bare' });
-    await side('introspection (opaque)', async (issuer, seconds) => load({
-      url: `${issuer}/token/introspection`, method: 'POST', connections: CONNECTIONS, durationSeconds: seconds,
+    await side('introspection (opaque)', async ({ issuer, server }, seconds) => load({
+      url: `${issuer}/token/introspection`, method: 'POST', connections: CONNECTIONS, durationSeconds: seconds, cpuMicros: server.cpuMicros,
       headers: { ...FORM, authorization: basic(RESOURCE_SERVER) }, body: form({ token: await token(issuer, OPAQUE_API.identifier) }),
     }), { ratio: 0.8, label: '≥ 0.8× bare' });
     await side('refresh rotation', refreshLoad, { ratio: 0.8, label: '≥ 0.8× bare' });
@@ -193,9 +208,12 @@ async function main(): Promise<void> {
 function print(result: { rows: Row[]; signInFlow: Record<string, unknown> & { keyward: { flowsPerSecond: number; p50: number; p99: number; errors: number }; argon2HashesPerSecond: number; ratioToArgon2Limit: number; met: boolean }; memory: { keywardRssMiBAfterTokens: number; bareRssMiBAfterTokens: number; tokensIssued: number; met: boolean }; machine: Record<string, unknown> }): void {
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   const out = [
-    line(['scenario', 'Keyward req/s', 'bare req/s', 'Keyward/bare', 'Keyward p50 / p99 ms', 'bare p50 / p99 ms', 'errors (K/b)', 'target', 'met']),
-    line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---']),
-    ...result.rows.map((r) => line([r.scenario, r.keyward.rps, r.bare.rps, r.ratio.toFixed(2), `${r.keyward.p50} / ${r.keyward.p99}`, `${r.bare.p50} / ${r.bare.p99}`, `${r.keyward.errors}/${r.bare.errors}`, `${r.target}, p99 < 50 ms, 0 errors`, r.met ? 'yes' : 'NO'])),
+    line(['scenario', 'Keyward req/s', 'bare req/s', 'Keyward/bare (rounds)', 'Keyward p50 / p99 ms', 'bare p50 / p99 ms', 'errors (K/b)', 'CPU µs/req K / b (b/K)', 'target', 'met']),
+    line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---']),
+    ...result.rows.map((r) => line([
+      r.scenario, r.keyward.rps, r.bare.rps, `${r.ratio.toFixed(2)} (${r.rounds.map((x) => x.toFixed(2)).join(', ')})`, `${r.keyward.p50} / ${r.keyward.p99}`, `${r.bare.p50} / ${r.bare.p99}`,
+      `${r.keyward.errors}/${r.bare.errors}`, `${r.cpuMicrosPerRequest.keyward} / ${r.cpuMicrosPerRequest.bare} (${r.cpuRatio.toFixed(2)})`, `${r.target}, p99 < 50 ms, 0 errors`, r.met ? 'yes' : 'NO',
+    ])),
     '',
     `sign-in flow (authorization code + PKCE + password at argon2id 19 MiB/t=2): ${result.signInFlow.keyward.flowsPerSecond} flows/s, p50 ${result.signInFlow.keyward.p50} ms, p99 ${result.signInFlow.keyward.p99} ms, ${result.signInFlow.keyward.errors} errors; argon2 limit ${result.signInFlow.argon2HashesPerSecond} verifications/s → ${result.signInFlow.ratioToArgon2Limit} of the limit (target ≥ 0.7): ${result.signInFlow.met ? 'met' : 'NOT met'}`,
     `memory: Keyward RSS ${result.memory.keywardRssMiBAfterTokens} MiB after ${result.memory.tokensIssued} issued tokens (bare oidc-provider after the same: ${result.memory.bareRssMiBAfterTokens} MiB; target < 200 MiB): ${result.memory.met ? 'met' : 'NOT met'}`,

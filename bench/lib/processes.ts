@@ -9,7 +9,12 @@ export interface Started {
   stop(): Promise<void>;
   /** Resident set size of the process, from /proc (bytes). */
   rss(): number;
+  /** CPU time the process has used, all threads, user + system, from /proc (µs). */
+  cpuMicros(): number;
 }
+
+// /proc reports CPU times in USER_HZ ticks, which Linux fixes at 100 per second for user space.
+const MICROS_PER_TICK = 10_000;
 
 /**
  * Starts a Node script with `env`, its output straight into `logFile` (so the benchmark process,
@@ -42,6 +47,11 @@ export async function startNode(args: string[], env: Record<string, string>, log
     rss() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    cpuMicros() {
+      // Fields after the parenthesised command name: utime and stime are the 12th and 13th (proc(5)).
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * MICROS_PER_TICK;
     },
   };
 }
