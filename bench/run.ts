@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { API, APP, basic, keywardRegistry, OPAQUE_API, RESOURCE_SERVER, SERVICE, USER } from './lib/fixtures.ts';
 import { argon2Limit, codeFlow, loadFlows } from './lib/flows.ts';
+import { httpFetch } from './lib/http-fetch.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { intOption } from './lib/options.ts';
 import { freePort, startNode, type Started } from './lib/processes.ts';
@@ -74,7 +75,7 @@ async function refreshLoad({ issuer, server }: Target, seconds: number): Promise
   const pool: string[] = [];
   // One browser session: the first flow signs in and consents, the next ones reuse them.
   const { UserAgent } = await import('../test/helpers/user-agent.ts');
-  const agent = new UserAgent();
+  const agent = new UserAgent(httpFetch);
   for (let i = 0; i < CONNECTIONS; i += 1) pool.push((await codeFlow(issuer, agent)).refresh_token);
   return load({
     url: `${issuer}/token`, connections: CONNECTIONS, durationSeconds: seconds, cpuMicros: server.cpuMicros,

@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import { signInAndConsent, UserAgent } from '../../test/helpers/user-agent.ts';
 import { APP, basic, USER } from './fixtures.ts';
+import { httpFetch } from './http-fetch.ts';
 
 /** One authorization code + PKCE flow (sign-in and consent as the server asks), then the code exchange. */
-export async function codeFlow(issuer: string, agent = new UserAgent()): Promise<{ access_token: string; refresh_token: string }> {
+export async function codeFlow(issuer: string, agent = new UserAgent(httpFetch)): Promise<{ access_token: string; refresh_token: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const url = new URL(`${issuer}/auth`);
   url.search = new URLSearchParams({
@@ -14,7 +15,7 @@ export async function codeFlow(issuer: string, agent = new UserAgent()): Promise
   const callback = await signInAndConsent(agent, url, USER);
   const code = callback.searchParams.get('code');
   if (!code) throw new Error(`no code: ${callback.href}`);
-  const response = await fetch(`${issuer}/token`, {
+  const response = await httpFetch(`${issuer}/token`, {
     method: 'POST',
     headers: { authorization: basic(APP), 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: APP.redirect_uri, code_verifier: verifier }),

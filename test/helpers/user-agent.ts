@@ -2,8 +2,18 @@
  * A minimal browser stand-in for HTTP-level tests: keeps cookies by host, path and name (like a
  * browser, ignoring ports) and follows nothing by itself, so each redirect can be asserted.
  */
+/** What the user agent needs of fetch. */
+export type Transport = (url: string | URL, init: RequestInit) => Promise<Response>;
+
 export class UserAgent {
   private readonly jars = new Map<string, Map<string, { value: string; path: string }>>();
+
+  private readonly send: Transport;
+
+  /** `send` is fetch unless the caller has a cheaper transport (the benchmark's load generator). */
+  constructor(send: Transport = fetch) {
+    this.send = send;
+  }
 
   private jar(url: string | URL): Map<string, { value: string; path: string }> {
     const host = new URL(url).hostname;
@@ -19,7 +29,7 @@ export class UserAgent {
     const sent = [...cookies].filter(([, cookie]) => path === cookie.path || path.startsWith(cookie.path.endsWith('/') ? cookie.path : `${cookie.path}/`));
     if (sent.length > 0) headers.set('cookie', sent.map(([name, cookie]) => `${name.split('\n')[0]}=${cookie.value}`).join('; '));
     if (!headers.has('accept')) headers.set('accept', 'text/html');
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const response = await this.send(url, { ...init, headers, redirect: 'manual' });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair = '', ...attributes] = cookie.split(';');
       const index = pair.indexOf('=');
