@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { STORE_NAMES } from '../stores/store-errors.ts';
 import type { Stores } from '../stores/types.ts';
+import { wrapOperations } from '../stores/wrap-operations.ts';
 
 /** Keyward's Prometheus metrics, on a registry of its own (no process-global state). */
 export interface Metrics {
@@ -49,30 +50,18 @@ export function createMetrics(options: { enabled: boolean }): Metrics {
  */
 export function instrumentStores(stores: Stores, metrics: Metrics): Stores {
   if (!metrics.enabled) return stores;
-  const timed = <T extends object>(store: T, name: string): T => {
-    // One wrapper per operation, made on first use (not one closure per call).
-    const wrappers = new Map<PropertyKey, unknown>();
-    return new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        let wrapper = wrappers.get(property);
-        if (!wrapper) {
-          const labels = { store: name, operation: String(property) };
-          wrapper = async (...args: unknown[]) => {
-            const end = metrics.storeDuration.startTimer(labels);
-            try {
-              return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            } finally {
-              end();
-            }
-          };
-          wrappers.set(property, wrapper);
+  const timed = <T extends object>(store: T, storeName: string): T =>
+    wrapOperations(store, (operation, name) => {
+      const labels = { store: storeName, operation: name };
+      return async (...args) => {
+        const end = metrics.storeDuration.startTimer(labels);
+        try {
+          return await operation(...args);
+        } finally {
+          end();
         }
-        return wrapper;
-      },
+      };
     });
-  };
   const wrapped = Object.create(stores) as Stores;
   for (const name of STORE_NAMES) Object.defineProperty(wrapped, name, { value: timed(stores[name], name) });
   return wrapped;
