@@ -9,8 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { intOption } from './lib/options.ts';
 import { csrfTokenIn, locationOf, UserAgent } from '../test/helpers/user-agent.ts';
+import { intOption } from './lib/options.ts';
 import { freePort, startNode } from './lib/processes.ts';
 
 const { values } = parseArgs({ options: { attempts: { type: 'string', default: '1000' } } });

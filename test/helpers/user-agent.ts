@@ -1,10 +1,10 @@
+/** What the user agent needs of fetch. */
+export type Transport = (url: string | URL, init: RequestInit) => Promise<Response>;
+
 /**
  * A minimal browser stand-in for HTTP-level tests: keeps cookies by host, path and name (like a
  * browser, ignoring ports) and follows nothing by itself, so each redirect can be asserted.
  */
-/** What the user agent needs of fetch. */
-export type Transport = (url: string | URL, init: RequestInit) => Promise<Response>;
-
 export class UserAgent {
   private readonly jars = new Map<string, Map<string, { value: string; path: string }>>();
 
