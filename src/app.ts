@@ -6,6 +6,7 @@ import createSession from 'koa-session';
 import serve from 'koa-static';
 import type { Container } from './container.ts';
 import { bodyLimit } from './http/middleware/koa-body-limit.ts';
+import { canonicalOrigin } from './http/middleware/koa-canonical-origin.ts';
 import { errorHandler } from './http/middleware/koa-error-handler.ts';
 import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
@@ -45,7 +46,10 @@ function mountCurrentProvider(current: () => Container['provider']): Koa.Middlew
 /** The koa app: middleware order, routers, and the mounted protocol engine. No logic. */
 export function createApp(container: Container): Koa<KeywardState> {
   const { config, render } = container;
-  const app = new Koa<KeywardState>({ proxy: config.http.trustProxy, keys: [...container.cookieSecrets] });
+  // With TRUST_PROXY, the client address is the one TRUST_PROXY_HOPS from the right of
+  // X-Forwarded-For: each trusted proxy appends the address it saw, and everything to its
+  // left was written by the client (koa's maxIpsCount keeps only the rightmost entries).
+  const app = new Koa<KeywardState>({ proxy: config.http.trustProxy, maxIpsCount: config.http.trustProxyHops, keys: [...container.cookieSecrets] });
   const https = config.issuer.startsWith('https://');
 
   // UI-only state (CSRF token), signed with the cookie secrets; identity state lives in oidc-provider.
@@ -63,6 +67,7 @@ export function createApp(container: Container): Koa<KeywardState> {
     ...(config.metrics.enabled && config.metrics.token ? [metricsRoutes({ registry: container.metrics.registry, token: config.metrics.token })] : []),
   ];
 
+  app.use(canonicalOrigin(config.issuer));
   app.use(requestContext(container.logger, container.metrics));
   app.use(securityHeaders({ https }));
   app.use(errorHandler(render));

@@ -91,7 +91,7 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT === 0 ? 3000 : env.PORT}`).replace(/\/+$/, '');
   return {
     env: env.NODE_ENV,
-    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY, trustProxyHops: env.TRUST_PROXY_HOPS, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     issuer,
     database: env.DATABASE_URL.startsWith('sqlite:')
       ? { kind: 'sqlite', location: env.DATABASE_URL.slice('sqlite:'.length), busyTimeoutMs: env.SQLITE_BUSY_TIMEOUT_MS, sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS }

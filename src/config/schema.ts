@@ -18,6 +18,7 @@ export const environmentSchema = z.object({
   ISSUER: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://id.example.com' }).optional(),
   ALLOW_HTTP_ISSUER: booleanFlag.default(false),
   TRUST_PROXY: booleanFlag.default(false),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
   DATABASE_URL: z
     .string()
     .regex(/^(sqlite:.+|mongodb(\+srv)?:\/\/.+)$/, 'must be sqlite:<path>, sqlite::memory:, mongodb://… or mongodb+srv://…')
@@ -90,7 +91,11 @@ export type Environment = z.infer<typeof environmentSchema>;
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
-  readonly http: { readonly host: string; readonly port: number; readonly trustProxy: boolean; readonly shutdownTimeoutMs: number };
+  readonly http: {
+    readonly host: string; readonly port: number; readonly trustProxy: boolean; readonly shutdownTimeoutMs: number;
+    /** How many proxies in front of Keyward append to X-Forwarded-For (the client is that many from the right). */
+    readonly trustProxyHops: number;
+  };
   readonly issuer: string;
   readonly database: SqliteDatabaseConfig | MongoDatabaseConfig;
   /** Undefined means "generate once and keep in the store". */

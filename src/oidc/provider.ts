@@ -6,6 +6,7 @@ import type { Metrics } from '../services/metrics.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
 import { buildProviderConfiguration, type ProviderConfigurationDeps } from './configuration.ts';
 import { subscribeProviderEvents } from './events.ts';
+import { pinClientAssertionAudience } from './client-assertion-audience.ts';
 import { enforceClientSecretRules } from './exact-client-auth.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { protocolMiddleware } from './protocol-middleware.ts';
@@ -48,6 +49,7 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
     }
   }
   provider.proxy = extras.trustProxy;
+  pinClientAssertionAudience(provider);
   enforceClientSecretRules(provider, extras.clientSecretHashKey);
   provider.use(protocolMiddleware(extras.jwtAccessTokens, extras.jwksMaxAgeSeconds));
   subscribeProviderEvents(provider, extras.logger, extras.security, extras.metrics);
