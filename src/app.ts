@@ -60,7 +60,8 @@ export function createApp(container: Container): Koa<KeywardState> {
     healthRoutes({ ping: () => container.stores.ping() }),
     themeRoutes(config.ui),
     interactionRoutes({ interactions: container.interactions, federation: container.federation, render, uiSession, registrationEnabled }),
-    federationRoutes({ federation: container.federation, interactions: container.interactions, render, uiSession, issuer: config.issuer }),
+    // Routes of a feature that is not configured are not mounted at all.
+    ...(config.federation.upstreams.length > 0 ? [federationRoutes({ federation: container.federation, interactions: container.interactions, render, uiSession, issuer: config.issuer })] : []),
     accountPageRoutes({ interactions: container.interactions, federation: container.federation, render, uiSession }),
     accountRoutes({ registration: container.registration, passwordReset: container.passwordReset, render, uiSession, registrationEnabled }),
     ...(config.demoData ? [demoRoutes({ render, issuer: config.issuer })] : []),

@@ -24,6 +24,8 @@ import { createUpstreamClients } from './services/federation/upstream-clients.ts
 import { createMailer } from './services/mail.service.ts';
 import { createMetrics, instrumentStores, type Metrics } from './services/metrics.service.ts';
 import { createOneTimeLinks } from './services/one-time-links.service.ts';
+import { createEmailOwnership } from './services/email-ownership.service.ts';
+import { createPendingSignIns } from './services/pending-sign-ins.service.ts';
 import { createPasswordResetService, type PasswordResetService } from './services/password-reset.service.ts';
 import { createPasswordHasher, type PasswordHasher } from './services/passwords.service.ts';
 import { createRegistrationService, type RegistrationService } from './services/registration.service.ts';
@@ -105,13 +107,14 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
     productName: config.ui.productName,
     verificationTtlSeconds: config.accounts.emailVerificationTtl,
   });
+  const ownership = createEmailOwnership({ accounts: stores.accounts, identities: stores.federatedIdentities, oidcRecords: stores.oidcRecords, mail, audit });
   return {
     passwords,
     accounts,
     audit,
     signIn: createSignInService({ accounts, accountStore: stores.accounts, throttle, audit, requireVerifiedEmail: config.accounts.requireVerifiedEmail }),
-    registration: createRegistrationService({ accounts: stores.accounts, passwords, links, mail, throttle, audit, verificationTtlSeconds: config.accounts.emailVerificationTtl }),
-    passwordReset: createPasswordResetService({ accounts: stores.accounts, oidcRecords: stores.oidcRecords, passwords, links, mail, throttle, audit }),
+    registration: createRegistrationService({ accounts: stores.accounts, passwords, links, mail, throttle, audit, ownership, verificationTtlSeconds: config.accounts.emailVerificationTtl }),
+    passwordReset: createPasswordResetService({ accounts: stores.accounts, oidcRecords: stores.oidcRecords, passwords, links, mail, throttle, audit, ownership }),
   };
 }
 
@@ -127,7 +130,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const metrics = createMetrics({ enabled: config.metrics.enabled });
     const stores = instrumentStores(rawStores, metrics);
     const services = await buildAccountServices(config, stores, clock, logger, metrics);
-    const registry = await loadClientsFile(config.clientsFile);
+    const registry = await loadClientsFile(config.clientsFile, { production: config.env === 'production' });
     const apis = createApiRegistry(registry.apis);
     const clients = config.demoData ? [...registry.clients, demoClient(config.issuer)] : registry.clients;
     if (config.demoData) await seedDemoAccount({ accounts: stores.accounts, passwords: services.passwords, logger });
@@ -180,7 +183,9 @@ export async function buildContainer(config: Config, options: ContainerOptions):
         accounts: stores.accounts,
         identities: stores.federatedIdentities,
         audit: services.audit,
+        pending: createPendingSignIns(stores.oidcRecords, clock),
         registrationEnabled: config.accounts.registrationEnabled,
+        requireVerifiedEmail: config.accounts.requireVerifiedEmail,
         refreshProfile: config.federation.refreshProfile,
       }),
       interactions: engine.interactions(),
@@ -269,7 +274,7 @@ export async function openOperatorContext(config: Config, options: { clock?: Clo
   const stores = await openStores(config, clock);
   try {
     await stores.assertMigrated();
-    const registry = await loadClientsFile(config.clientsFile);
+    const registry = await loadClientsFile(config.clientsFile, { production: config.env === 'production' });
     return {
       config, stores, clock, registry,
       passwords: await createPasswordHasher(config.argon2),

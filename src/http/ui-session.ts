@@ -1,15 +1,15 @@
-import type { PendingLink, UpstreamRequest } from '../services/federation/federation.service.ts';
+import type { UpstreamRequest } from '../services/federation/federation.service.ts';
 import type { KeywardContext } from './state.ts';
 
-/** UI-only state kept in the signed koa-session cookie (DESIGN.md, Layering rule 6). */
+/**
+ * UI-only state kept in the signed koa-session cookie (DESIGN.md, Layering rule 6). Nothing
+ * here decides who someone is: which account a sign-in resolved to, and a link waiting for a
+ * password, live server-side by interaction (services/pending-sign-ins.service.ts).
+ */
 export interface UiSession {
   csrf?: string;
   /** An upstream sign-in in flight: bound to this browser and this interaction. */
   federation?: { uid: string; upstream: string; request: UpstreamRequest; startedAt: number };
-  /** An upstream sign-in that succeeded, to be finished under the interaction's path. */
-  federatedLogin?: { uid: string; accountId: string };
-  /** A link waiting for the owner's password sign-in in the same interaction. */
-  pendingLink?: PendingLink & { uid: string };
 }
 
 // koa-session adds ctx.session without a type augmentation for koa.
@@ -17,4 +17,13 @@ export function uiSession(ctx: KeywardContext): UiSession {
   const session = (ctx as unknown as { session?: UiSession | null }).session;
   if (!session) throw new Error('uiSession() needs koa-session in front of it');
   return session;
+}
+
+/**
+ * Starts a fresh UI session once someone signs in: nothing planted in the cookie before
+ * (a CSRF secret, an upstream flow) carries over into the signed-in state (session fixation,
+ * OWASP Session Management Cheat Sheet, "Renew the Session ID After Any Privilege Level Change").
+ */
+export function rotateUiSession(ctx: KeywardContext): void {
+  (ctx as unknown as { session: UiSession | null }).session = null;
 }

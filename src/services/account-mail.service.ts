@@ -13,14 +13,31 @@ export function createAccountMail(deps: { mailer: Mailer; issuer: string; produc
         text: `Confirm your email address by opening this link:\n\n${link}\n\nIt works once and expires in ${hours(deps.verificationTtlSeconds)} hours. If you did not create an account, ignore this mail.`,
       });
     },
-    accountExists(to: string, verificationToken: string | undefined) {
-      const signIn = verificationToken ? `${issuer}/verify-email?token=${verificationToken}` : `${issuer}/forgot-password`;
+    /**
+     * Someone registered an address that has an account. A confirmed account: a way to sign in.
+     * An unconfirmed one: whoever started it never proved the address, so the owner gets a link
+     * to choose their own password (a reset link), never one that would confirm a password
+     * somebody else chose (account pre-takeover).
+     */
+    accountExists(to: string, setPasswordToken: string | undefined) {
+      const link = setPasswordToken ? `${issuer}/reset-password?token=${setPasswordToken}` : `${issuer}/forgot-password`;
       return mailer.send({
-        to, link: signIn,
+        to, link,
         subject: `You already have a ${productName} account`,
-        text: verificationToken
-          ? `Someone (hopefully you) tried to create an account with this email. You already have one; confirm your email with this link:\n\n${signIn}\n`
-          : `Someone (hopefully you) tried to create an account with this email. You already have one. Sign in, or if you forgot your password, reset it here:\n\n${signIn}\n\nIf it was not you, ignore this mail.`,
+        text: setPasswordToken
+          ? `Someone (hopefully you) tried to create an account with this email. An account with it was started but never confirmed. To make it yours, choose your password with this link (it confirms your email; any earlier password stops working and anything signed in before is signed out):\n\n${link}\n\nIt works once and expires in 30 minutes.`
+          : `Someone (hopefully you) tried to create an account with this email. You already have one. Sign in, or if you forgot your password, reset it here:\n\n${link}\n\nIf it was not you, ignore this mail.`,
+      });
+    },
+    unprovenAccessRemoved(to: string, upstreams: string[], signedOut: boolean) {
+      const removed = [
+        ...upstreams.map((upstream) => `- the sign-in through ${upstream} that was linked to it`),
+        ...(signedOut ? ['- every session and app access granted before'] : []),
+      ].join('\n');
+      return mailer.send({
+        to,
+        subject: `Your ${productName} account is now confirmed`,
+        text: `You proved this email address is yours. Before that, the account was not confirmed, so we removed what was attached to it without that proof:\n\n${removed}\n\nIf one of these was yours, sign in and link it again.`,
       });
     },
     resetPassword(to: string, token: string) {

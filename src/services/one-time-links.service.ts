@@ -12,6 +12,8 @@ export interface OneTimeLinks {
   /** The account, once; undefined for an unknown, used or expired token. */
   redeem(token: string, purpose: OneTimeTokenPurpose): Promise<string | undefined>;
   isUsable(token: string, purpose: OneTimeTokenPurpose): Promise<boolean>;
+  /** The account a usable token belongs to, without spending it. */
+  ownerOf(token: string, purpose: OneTimeTokenPurpose): Promise<string | undefined>;
   invalidateAll(accountId: string, purpose: OneTimeTokenPurpose): Promise<void>;
 }
 
@@ -27,7 +29,10 @@ export function createOneTimeLinks(store: OneTimeTokenStore, clock: Clock): OneT
       return wellFormed(token) ? store.consume(hashToken(token), purpose) : undefined;
     },
     async isUsable(token, purpose) {
-      return wellFormed(token) && store.isUsable(hashToken(token), purpose);
+      return wellFormed(token) && (await store.ownerOf(hashToken(token), purpose)) !== undefined;
+    },
+    async ownerOf(token, purpose) {
+      return wellFormed(token) ? store.ownerOf(hashToken(token), purpose) : undefined;
     },
     invalidateAll: (accountId, purpose) => store.invalidateAll(accountId, purpose),
   };

@@ -2,6 +2,7 @@ import type { AccountStore, OidcRecordStore } from '../stores/types.ts';
 import type { AccountMail } from './account-mail.service.ts';
 import { revokeEverythingFor } from './account-sessions.service.ts';
 import type { AuditTrail, RequestOrigin } from './audit.service.ts';
+import type { EmailOwnership } from './email-ownership.service.ts';
 import type { OneTimeLinks } from './one-time-links.service.ts';
 import type { PasswordHasher } from './passwords.service.ts';
 import { passwordProblem } from './password-policy.ts';
@@ -29,6 +30,7 @@ export function createPasswordResetService(deps: {
   mail: AccountMail;
   throttle: Throttle;
   audit: AuditTrail;
+  ownership: EmailOwnership;
 }): PasswordResetService {
   const { accounts, passwords, links, mail, throttle, audit } = deps;
   return {
@@ -59,10 +61,14 @@ export function createPasswordResetService(deps: {
         await audit.record('password_reset', 'failure', origin, { details: { reason: 'invalid link' } });
         return { outcome: 'invalid_link' };
       }
+      const account = await accounts.findById(accountId);
+      if (!account) return { outcome: 'invalid_link' };
       await accounts.setPasswordHash(accountId, await passwords.hash(newPassword));
-      // The link came to the mailbox: the email is proven.
-      await accounts.markEmailVerified(accountId);
+      // The link came to the mailbox: the email is proven, and what was attached before the
+      // proof (an unconfirmed account's upstream links) goes.
+      await deps.ownership.proven(account, origin);
       await links.invalidateAll(accountId, 'reset_password');
+      await links.invalidateAll(accountId, 'verify_email');
       const revoked = await revokeEverythingFor(deps.oidcRecords, accountId);
       await audit.record('password_reset', 'success', origin, { accountId, details: { revokedRecords: revoked } });
       return { outcome: 'done' };

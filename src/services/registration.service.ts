@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { AccountStore } from '../stores/types.ts';
 import type { AccountMail } from './account-mail.service.ts';
+import type { EmailOwnership } from './email-ownership.service.ts';
 import type { AuditTrail, RequestOrigin } from './audit.service.ts';
 import type { OneTimeLinks } from './one-time-links.service.ts';
+import { RESET_LINK_TTL_SECONDS } from './password-reset.service.ts';
 import type { PasswordHasher } from './passwords.service.ts';
 import { passwordProblem } from './password-policy.ts';
 import type { Throttle } from './throttle.service.ts';
@@ -17,10 +19,21 @@ export type RegistrationResult =
 
 export const emailSchema = z.email({ error: 'Enter a valid email address.' }).max(254, 'Enter a valid email address.');
 
+export type VerificationResult =
+  | { outcome: 'verified'; accountId: string }
+  | { outcome: 'invalid_link' }
+  /** Not the password of the account the link is for: who confirms must be who chose it. */
+  | { outcome: 'wrong_password' }
+  | { outcome: 'throttled'; retryAfterSeconds: number };
+
 export interface RegistrationService {
   register(input: { email: string; password: string; name?: string }, origin: RequestOrigin): Promise<RegistrationResult>;
-  /** Marks the email verified; the account id, or undefined for an unknown, used or expired link. */
-  verifyEmail(token: string, origin: RequestOrigin): Promise<string | undefined>;
+  /**
+   * Confirms the email of the account the link is for, given that account's password: a link
+   * alone would let the mailbox owner bless a password someone else chose when they
+   * registered the address first (account pre-takeover).
+   */
+  verifyEmail(token: string, password: string, origin: RequestOrigin): Promise<VerificationResult>;
   canVerifyEmail(token: string): Promise<boolean>;
 }
 
@@ -31,6 +44,7 @@ export function createRegistrationService(deps: {
   mail: AccountMail;
   throttle: Throttle;
   audit: AuditTrail;
+  ownership: EmailOwnership;
   verificationTtlSeconds: number;
 }): RegistrationService {
   const { accounts, passwords, links, mail, throttle, audit } = deps;
@@ -64,22 +78,33 @@ export function createRegistrationService(deps: {
       // Taken (also when another registration won a race): tell the owner, not the visitor.
       const owner = await accounts.findByEmail(input.email);
       if (owner) {
-        const token = owner.emailVerified ? undefined : await links.issue(owner.id, 'verify_email', deps.verificationTtlSeconds);
+        const token = owner.emailVerified ? undefined : await links.issue(owner.id, 'reset_password', RESET_LINK_TTL_SECONDS);
         await mail.accountExists(owner.email, token);
         await audit.record('registration', 'denied', origin, { accountId: owner.id, details: { reason: 'email already registered' } });
       }
       return { outcome: 'check_email' };
     },
 
-    async verifyEmail(token, origin) {
-      const accountId = await links.redeem(token, 'verify_email');
-      if (!accountId) {
-        await audit.record('email_verification', 'failure', origin);
-        return undefined;
+    async verifyEmail(token, password, origin) {
+      const ownerId = await links.ownerOf(token, 'verify_email');
+      const account = ownerId ? await accounts.findById(ownerId) : undefined;
+      if (!account) {
+        await audit.record('email_verification', 'failure', origin, { details: { reason: 'invalid link' } });
+        return { outcome: 'invalid_link' };
       }
-      await accounts.markEmailVerified(accountId);
-      await audit.record('email_verification', 'success', origin, { accountId });
-      return accountId;
+      // Password guesses here count like failed sign-ins of the account.
+      const reservation = await throttle.reserveSignIn(account.email, origin.ip);
+      if (reservation.blocked) return { outcome: 'throttled', retryAfterSeconds: reservation.blocked.retryAfterSeconds };
+      const matches = account.passwordHash ? await passwords.verify(account.passwordHash, password) : await passwords.verifyDummy(password).then(() => false);
+      if (!matches) {
+        await audit.record('email_verification', 'failure', origin, { accountId: account.id, details: { reason: 'wrong password' } });
+        return { outcome: 'wrong_password' };
+      }
+      if ((await links.redeem(token, 'verify_email')) !== account.id) return { outcome: 'invalid_link' };
+      await throttle.recordSignInSuccess(account.email, origin.ip);
+      await deps.ownership.proven(account, origin);
+      await audit.record('email_verification', 'success', origin, { accountId: account.id });
+      return { outcome: 'verified', accountId: account.id };
     },
 
     canVerifyEmail: (token) => links.isUsable(token, 'verify_email'),

@@ -25,24 +25,23 @@ export function createSignInService(deps: {
   const { accounts, throttle, audit } = deps;
   return {
     async signIn({ email, password }, origin, clientId) {
-      const blocked = await throttle.checkSignIn(email, origin.ip);
-      if (blocked) {
+      const reservation = await throttle.reserveSignIn(email, origin.ip);
+      if (reservation.blocked) {
         await audit.record('sign_in', 'blocked', origin, { clientId, details: { reason: 'throttled' } });
-        return { outcome: 'throttled', retryAfterSeconds: blocked.retryAfterSeconds };
+        return { outcome: 'throttled', retryAfterSeconds: reservation.blocked.retryAfterSeconds };
       }
       const account = await accounts.authenticate(email, password);
       if (!account) {
-        const locked = await throttle.recordSignInFailure(email, origin.ip);
         const known = await deps.accountStore.findByEmail(email);
         await audit.record('sign_in', 'failure', origin, { accountId: known?.id, clientId });
-        if (locked) await audit.record('lockout', 'blocked', origin, { accountId: known?.id, clientId });
+        if (reservation.lastAttempt) await audit.record('lockout', 'blocked', origin, { accountId: known?.id, clientId });
         return { outcome: 'invalid' };
       }
       if (deps.requireVerifiedEmail && !account.emailVerified) {
         await audit.record('sign_in', 'denied', origin, { accountId: account.id, clientId, details: { reason: 'email not verified' } });
         return { outcome: 'unverified' };
       }
-      await throttle.recordSignInSuccess(email);
+      await throttle.recordSignInSuccess(email, origin.ip);
       await audit.record('sign_in', 'success', origin, { accountId: account.id, clientId });
       return { outcome: 'signed_in', account };
     },

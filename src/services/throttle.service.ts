@@ -6,13 +6,21 @@ export interface Blocked {
   retryAfterSeconds: number;
 }
 
+/** A sign-in attempt counted before its password is checked. */
+export type SignInReservation =
+  | { blocked: Blocked }
+  /** `lastAttempt`: the account has no attempt left in this window if this one fails. */
+  | { blocked: undefined; lastAttempt: boolean };
+
 export interface Throttle {
-  /** Blocked when the account or the IP has used up its failed sign-ins for the window. */
-  checkSignIn(email: string, ip: string): Promise<Blocked | undefined>;
-  /** Counts a failed sign-in; true when this failure locked the account. */
-  recordSignInFailure(email: string, ip: string): Promise<boolean>;
-  /** A successful sign-in clears the account's failures (not the IP's). */
-  recordSignInSuccess(email: string): Promise<void>;
+  /**
+   * Counts a sign-in attempt against the account and the IP *before* the password is checked,
+   * atomically in the store, so that concurrent attempts cannot all pass a check made before
+   * any of them is counted: over either limit, the attempt is blocked and nothing is verified.
+   */
+  reserveSignIn(email: string, ip: string): Promise<SignInReservation>;
+  /** A successful sign-in clears the account's attempts and gives the IP its attempt back. */
+  recordSignInSuccess(email: string, ip: string): Promise<void>;
   /** Counts a registration, verification or reset request; blocked when over the limit. */
   checkRequest(kind: 'register' | 'reset' | 'verify', email: string, ip: string): Promise<Blocked | undefined>;
 }
@@ -26,18 +34,15 @@ export function createThrottle(store: ThrottleStore, limits: Config['throttle'],
   const blocked = (resetAt: number): Blocked => ({ retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now()) / 1000)) });
 
   return {
-    async checkSignIn(email, ip) {
-      const [byAccount, byIp] = await Promise.all([store.peek(account(email)), store.peek(ipKey(ip))]);
-      if (byAccount.count >= limits.signInPerAccount) return blocked(byAccount.resetAt);
-      if (byIp.count >= limits.signInPerIp) return blocked(byIp.resetAt);
-      return undefined;
+    async reserveSignIn(email, ip) {
+      const [byAccount, byIp] = await Promise.all([store.hit(account(email), signInWindow), store.hit(ipKey(ip), signInWindow)]);
+      if (byAccount.count > limits.signInPerAccount) return { blocked: blocked(byAccount.resetAt) };
+      if (byIp.count > limits.signInPerIp) return { blocked: blocked(byIp.resetAt) };
+      return { blocked: undefined, lastAttempt: byAccount.count === limits.signInPerAccount };
     },
-    async recordSignInFailure(email, ip) {
-      const [byAccount] = await Promise.all([store.hit(account(email), signInWindow), store.hit(ipKey(ip), signInWindow)]);
-      return byAccount.count === limits.signInPerAccount;
-    },
-    async recordSignInSuccess(email) {
-      await store.reset(account(email));
+    async recordSignInSuccess(email, ip) {
+      // Only failures should count against an address shared by many people (an office NAT).
+      await Promise.all([store.reset(account(email)), store.release(ipKey(ip))]);
     },
     async checkRequest(kind, email, ip) {
       const [byEmail, byIp] = await Promise.all([

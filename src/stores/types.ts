@@ -37,8 +37,8 @@ export interface OneTimeTokenStore {
    * exactly one gets the account; an expired, used or unknown token gives undefined.
    */
   consume(tokenHash: string, purpose: OneTimeTokenPurpose): Promise<string | undefined>;
-  /** True when the token exists, is unused and has not expired (for showing a form before consuming). */
-  isUsable(tokenHash: string, purpose: OneTimeTokenPurpose): Promise<boolean>;
+  /** The account of a token that exists, is unused and has not expired (to check a form before consuming); else undefined. */
+  ownerOf(tokenHash: string, purpose: OneTimeTokenPurpose): Promise<string | undefined>;
   /** Marks every unused token of the account for `purpose` used (e.g. after a reset). */
   invalidateAll(accountId: string, purpose: OneTimeTokenPurpose): Promise<void>;
   /** Removes expired and used tokens; returns how many. */
@@ -51,6 +51,8 @@ export interface ThrottleStore {
   hit(key: string, windowMs: number): Promise<{ count: number; resetAt: number }>;
   /** The current window's count, without counting. */
   peek(key: string): Promise<{ count: number; resetAt: number }>;
+  /** Takes back one event counted in the current window (never below zero). */
+  release(key: string): Promise<void>;
   reset(key: string): Promise<void>;
   /** Removes counters whose window ended; returns how many. */
   sweep(): Promise<number>;

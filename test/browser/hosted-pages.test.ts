@@ -113,6 +113,7 @@ describe('hosted pages in a real browser', () => {
     await page.goto(latestLink(mailDirectory, email, /Confirm your email/));
     await screenshot(page, '05-confirm-email');
     await expectAccessible(page);
+    await page.fill('#password', password);
     await follow('button:has-text("Confirm my email")');
     expect(await heading()).toBe('Email confirmed');
     await screenshot(page, '06-email-confirmed');

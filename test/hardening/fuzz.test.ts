@@ -104,7 +104,7 @@ describe('fuzzing every endpoint', () => {
       ['/register', ['email', 'password', 'name', 'return_to']],
       ['/forgot-password', ['email', 'return_to']],
       ['/reset-password', ['token', 'password', 'password_confirmation']],
-      ['/verify-email', ['token']],
+      ['/verify-email', ['token', 'password']],
       ['/account/identities/remove', ['upstream', 'subject']],
     ];
     for (const [path, fields] of forms) {

@@ -9,6 +9,8 @@ import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
 import { originOf, returnToOf } from '../request-origin.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
 
+const WRONG_VERIFICATION_PASSWORD = 'This is not the password of the account. Enter the password chosen when the account was created, or choose a new one with “Forgot your password?”.';
+
 const tokenOf = (value: unknown) => (typeof value === 'string' ? value.slice(0, 100) : '');
 
 /** Create account, confirm email, forgot and reset password. Thin: parse, call one service, render. */
@@ -58,7 +60,14 @@ export function accountRoutes(deps: {
     await show(ctx, 'verify-email', 'Confirm your email', { token });
   });
   router.post('/verify-email', parseForm, verifyCsrf(), async (ctx) => {
-    const verified = Boolean(await registration.verifyEmail(tokenOf(field(ctx, 'token')), originOf(ctx)));
+    const token = tokenOf(field(ctx, 'token'));
+    const result = await registration.verifyEmail(token, field(ctx, 'password').slice(0, 1024), originOf(ctx));
+    if (result.outcome === 'wrong_password') {
+      ctx.status = 400;
+      return show(ctx, 'verify-email', 'Confirm your email', { token, errors: formErrors({ password: WRONG_VERIFICATION_PASSWORD }) });
+    }
+    if (result.outcome === 'throttled') return show(ctx, 'verify-email', 'Confirm your email', { token, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });
+    const verified = result.outcome === 'verified';
     if (!verified) ctx.status = 400;
     await show(ctx, 'verify-email-result', verified ? 'Email confirmed' : 'Email not confirmed', { verified });
   });

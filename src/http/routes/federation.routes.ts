@@ -8,7 +8,7 @@ import { parseForm } from '../forms.ts';
 import { verifyCsrf } from '../middleware/koa-csrf.ts';
 import { originOf } from '../request-origin.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
-import { uiSession } from '../ui-session.ts';
+import { rotateUiSession, uiSession } from '../ui-session.ts';
 
 /** An upstream sign-in must come back within this long. */
 const FLOW_LIFETIME_MS = 10 * 60 * 1000;
@@ -16,6 +16,7 @@ const FLOW_LIFETIME_MS = 10 * 60 * 1000;
 const REFUSALS: Record<string, string> = {
   registration_closed: 'There is no account for this sign-in, and new accounts cannot be created here.',
   unverified_email_taken: 'An account already uses this email, and the provider does not confirm that the email is yours. Sign in with your password instead.',
+  unverified_email: 'The provider does not confirm that this email address is yours. Confirm it with the provider, or create an account with your email and a password.',
   no_email: 'The provider did not share a verified email address, which an account needs.',
   account_disabled: 'This account is disabled.',
 };
@@ -61,31 +62,27 @@ export function federationRoutes(deps: { federation: FederationService; interact
     if (!flow || flow.upstream !== ctx.params.upstream || Date.now() - flow.startedAt > FLOW_LIFETIME_MS) return failed(ctx, FAILURES.state_mismatch, flow?.uid);
     let outcome;
     try {
-      outcome = await federation.complete(flow.upstream, new URL(ctx.href.replace(ctx.origin, deps.issuer)), flow.request, originOf(ctx));
+      outcome = await federation.complete(flow.uid, flow.upstream, new URL(ctx.href.replace(ctx.origin, deps.issuer)), flow.request, originOf(ctx));
     } catch (error) {
       return failed(ctx, FAILURES[error instanceof FederationError ? error.code : 'upstream_unavailable'], flow.uid);
     }
     if (outcome.outcome === 'refused') return failed(ctx, REFUSALS[outcome.reason]!, flow.uid);
-    if (outcome.outcome === 'confirm_with_password') {
-      session.pendingLink = { ...outcome.pending, uid: flow.uid };
-      ctx.status = 303;
-      return ctx.redirect(`/interaction/${flow.uid}`);
-    }
-    // oidc-provider's interaction cookie is scoped to /interaction/<uid>, so the login is
-    // finished there, with the outcome carried in the UI session.
-    session.federatedLogin = { uid: flow.uid, accountId: outcome.accountId };
     ctx.status = 303;
-    ctx.redirect(`/interaction/${flow.uid}/federated/complete`);
+    // A link waits for the password on the sign-in page. A sign-in is finished under
+    // /interaction/<uid>, where oidc-provider's interaction cookie is sent; the account it
+    // resolved to waits server-side for that interaction (never in this cookie).
+    ctx.redirect(outcome.outcome === 'confirm_with_password' ? `/interaction/${flow.uid}` : `/interaction/${flow.uid}/federated/complete`);
   });
 
   router.get('/interaction/:uid/federated/complete', deps.uiSession, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    const session = uiSession(ctx);
-    const done = session.federatedLogin;
-    delete session.federatedLogin;
-    if (!done || done.uid !== ctx.params.uid) return failed(ctx, FAILURES.state_mismatch, ctx.params.uid);
+    const uid = ctx.params.uid!;
+    await interactions.load(http(ctx), uid); // this browser holds that interaction
+    const accountId = await federation.takeSignedIn(uid);
+    if (!accountId) return failed(ctx, FAILURES.state_mismatch, uid);
+    rotateUiSession(ctx);
     ctx.status = 303;
-    ctx.redirect(await interactions.finishLogin(http(ctx), done.uid, done.accountId, ['fed']));
+    ctx.redirect(await interactions.finishLogin(http(ctx), uid, accountId, ['fed']));
   });
 
   return router;

@@ -7,7 +7,7 @@ import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
 import { originOf } from '../request-origin.ts';
 import type { FederationService } from '../../services/federation/federation.service.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
-import { uiSession } from '../ui-session.ts';
+import { rotateUiSession } from '../ui-session.ts';
 import { consentViewModel, loginViewModel } from '../view-models.ts';
 
 // One message for unknown email, wrong password and disabled account: no user enumeration.
@@ -32,7 +32,7 @@ export function interactionRoutes(deps: {
   };
   const showLogin = async (ctx: KeywardContext, form: { email?: string; errors?: FormErrors } = {}) => {
     const pending = await interactions.load(http(ctx), ctx.params.uid!);
-    const link = pendingLinkFor(ctx);
+    const link = deps.federation.upstreams.length > 0 ? await deps.federation.pendingLink(pending.uid) : undefined;
     ctx.type = 'html';
     ctx.body = await render('login', page(ctx, 'Sign in'), loginViewModel(pending, csrfToken(ctx), {
       ...form,
@@ -41,10 +41,6 @@ export function interactionRoutes(deps: {
       upstreams: deps.federation.upstreams,
       linkNotice: link ? deps.federation.upstreams.find((u) => u.id === link.upstream)?.name : undefined,
     }));
-  };
-  const pendingLinkFor = (ctx: KeywardContext) => {
-    const link = uiSession(ctx).pendingLink;
-    return link?.uid === ctx.params.uid ? link : undefined;
   };
 
   router.use(deps.uiSession, async (ctx, next) => {
@@ -69,11 +65,8 @@ export function interactionRoutes(deps: {
     const result = await interactions.signIn(http(ctx), ctx.params.uid!, { email, password }, originOf(ctx));
     if (result.outcome === 'continue') {
       // The password proved ownership: now the upstream identity may be linked (no takeover).
-      const link = pendingLinkFor(ctx);
-      if (link) {
-        await deps.federation.confirmLink(link, result.accountId, originOf(ctx));
-        delete uiSession(ctx).pendingLink;
-      }
+      if (deps.federation.upstreams.length > 0) await deps.federation.confirmPendingLink(ctx.params.uid!, result.accountId, originOf(ctx));
+      rotateUiSession(ctx);
       return continueAt(ctx, result.url);
     }
     if (result.outcome === 'throttled') return showLogin(ctx, { email, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });

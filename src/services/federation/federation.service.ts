@@ -2,33 +2,37 @@ import { randomToken } from '../../lib/ids.ts';
 import type { UpstreamConfig } from '../../config/schema.ts';
 import type { AccountStore, FederatedIdentityStore } from '../../stores/types.ts';
 import type { AuditTrail, RequestOrigin } from '../audit.service.ts';
+import type { PendingLink, PendingSignIns } from '../pending-sign-ins.service.ts';
 import { FederationError, type UpstreamClient, type UpstreamProfile, type UpstreamRequest } from './upstream-clients.ts';
 
 export type { UpstreamRequest } from './upstream-clients.ts';
+export type { PendingLink } from '../pending-sign-ins.service.ts';
 export { FederationError } from './upstream-clients.ts';
 
-/** A link the person must confirm by signing in with the password of the existing account. */
-export interface PendingLink {
-  upstream: string;
-  subject: string;
-  email: string;
-  accountId: string;
-}
+export type RefusalReason = 'registration_closed' | 'unverified_email_taken' | 'unverified_email' | 'no_email' | 'account_disabled';
 
+/** What an upstream answer led to; the identity decision itself is kept server-side by interaction. */
 export type FederatedOutcome =
-  | { outcome: 'signed_in'; accountId: string }
+  /** Signed in: finish the login of this interaction with finishSignIn. */
+  | { outcome: 'signed_in' }
   /** An account has this (upstream-verified) email: prove it is yours once with its password. */
-  | { outcome: 'confirm_with_password'; pending: PendingLink }
-  | { outcome: 'refused'; reason: 'registration_closed' | 'unverified_email_taken' | 'no_email' | 'account_disabled' };
+  | { outcome: 'confirm_with_password' }
+  | { outcome: 'refused'; reason: RefusalReason };
 
 export interface FederationService {
   readonly upstreams: readonly UpstreamConfig[];
   /** Starts a sign-in at `upstream`: the URL to send the browser to, and what the callback must check. */
   begin(upstream: string, redirectUri: string, origin: RequestOrigin): Promise<{ url: URL; request: UpstreamRequest }>;
-  /** Validates the upstream's answer and decides which account signs in. */
-  complete(upstream: string, callback: URL, request: UpstreamRequest, origin: RequestOrigin): Promise<FederatedOutcome>;
-  /** Links a confirmed pending identity (after the password sign-in of `accountId`). */
-  confirmLink(pending: PendingLink, accountId: string, origin: RequestOrigin): Promise<boolean>;
+  /** Validates the upstream's answer and decides, for interaction `uid`, which account signs in. */
+  complete(uid: string, upstream: string, callback: URL, request: UpstreamRequest, origin: RequestOrigin): Promise<FederatedOutcome>;
+  /** The account an upstream sign-in of interaction `uid` resolved to (single use). */
+  takeSignedIn(uid: string): Promise<string | undefined>;
+  /** The link waiting for a password sign-in in interaction `uid`. */
+  pendingLink(uid: string): Promise<PendingLink | undefined>;
+  /** Links the identity waiting in interaction `uid`, now that `accountId` signed in with its password. */
+  confirmPendingLink(uid: string, accountId: string, origin: RequestOrigin): Promise<boolean>;
+  /** Removes every link of an account whose email was just proven by mail (see README, pre-takeover). */
+  removeUnprovenLinks(accountId: string, origin: RequestOrigin): Promise<string[]>;
   linkedIdentities(accountId: string): Promise<{ upstream: string; name: string; subject: string; email: string | undefined }[]>;
   /** Removes a link, unless it is the account's last way to sign in. */
   unlink(accountId: string, upstream: string, subject: string, origin: RequestOrigin): Promise<'removed' | 'last_way_in' | 'not_found'>;
@@ -39,27 +43,34 @@ export function createFederationService(deps: {
   accounts: AccountStore;
   identities: FederatedIdentityStore;
   audit: AuditTrail;
+  pending: PendingSignIns;
   registrationEnabled: boolean;
+  requireVerifiedEmail: boolean;
   refreshProfile: boolean;
 }): FederationService {
-  const { clients, accounts, identities, audit } = deps;
+  const { clients, accounts, identities, audit, pending } = deps;
+  const refuse = async (reason: RefusalReason, origin: RequestOrigin, upstream: string, accountId?: string): Promise<FederatedOutcome> => {
+    await audit.record('federated_sign_in', 'denied', origin, { accountId, details: { upstream, reason } });
+    return { outcome: 'refused', reason };
+  };
   const clientFor = (upstream: string) => {
     const client = clients.get(upstream);
     if (!client) throw new FederationError('upstream_unavailable', `no upstream "${upstream}"`);
     return client;
   };
 
-  const signInLinked = async (upstream: string, profile: UpstreamProfile, accountId: string, origin: RequestOrigin): Promise<FederatedOutcome> => {
+  const signInLinked = async (uid: string, upstream: string, profile: UpstreamProfile, accountId: string, origin: RequestOrigin): Promise<FederatedOutcome> => {
     const account = await accounts.findById(accountId);
-    if (!account || account.disabled) {
-      await audit.record('federated_sign_in', 'denied', origin, { accountId, details: { upstream, reason: 'account disabled' } });
-      return { outcome: 'refused', reason: 'account_disabled' };
-    }
-    if (deps.refreshProfile) await accounts.updateProfile(accountId, { name: profile.name, picture: profile.picture, ...(profile.emailVerified && profile.email === account.emailNormalized ? { emailVerified: true } : {}) });
+    if (!account || account.disabled) return refuse('account_disabled', origin, upstream, accountId);
+    const vouched = profile.emailVerified && profile.email === account.emailNormalized;
+    if (deps.refreshProfile) await accounts.updateProfile(accountId, { name: profile.name, picture: profile.picture, ...(vouched ? { emailVerified: true } : {}) });
+    // The same verified-email rule as a password sign-in (REQUIRE_VERIFIED_EMAIL).
+    if (deps.requireVerifiedEmail && !account.emailVerified && !(vouched && deps.refreshProfile)) return refuse('unverified_email', origin, upstream, accountId);
     await identities.touch(upstream, profile.subject);
     await accounts.recordSignIn(accountId);
     await audit.record('federated_sign_in', 'success', origin, { accountId, details: { upstream } });
-    return { outcome: 'signed_in', accountId };
+    await pending.saveFederated(uid, accountId);
+    return { outcome: 'signed_in' };
   };
 
   return {
@@ -75,7 +86,7 @@ export function createFederationService(deps: {
       }
     },
 
-    async complete(upstream, callback, request, origin) {
+    async complete(uid, upstream, callback, request, origin) {
       let profile: UpstreamProfile;
       try {
         profile = await clientFor(upstream).profile(callback, request);
@@ -85,37 +96,46 @@ export function createFederationService(deps: {
         throw failure;
       }
       const linked = await identities.find(upstream, profile.subject);
-      if (linked) return signInLinked(upstream, profile, linked.accountId, origin);
-      if (!profile.email) {
-        await audit.record('federated_sign_in', 'denied', origin, { details: { upstream, reason: 'no verified email' } });
-        return { outcome: 'refused', reason: 'no_email' };
-      }
+      if (linked) return signInLinked(uid, upstream, profile, linked.accountId, origin);
+      if (!profile.email) return refuse('no_email', origin, upstream);
       const existing = await accounts.findByEmail(profile.email);
       if (existing) {
         // Never link on an email the upstream does not vouch for; and even then, only once the
         // person proves they own the account (no takeover by whoever controls the upstream).
-        if (!profile.emailVerified) {
-          await audit.record('federated_sign_in', 'denied', origin, { accountId: existing.id, details: { upstream, reason: 'unverified email matches an account' } });
-          return { outcome: 'refused', reason: 'unverified_email_taken' };
-        }
-        return { outcome: 'confirm_with_password', pending: { upstream, subject: profile.subject, email: existing.email, accountId: existing.id } };
+        if (!profile.emailVerified) return refuse('unverified_email_taken', origin, upstream, existing.id);
+        await pending.saveLink(uid, { upstream, subject: profile.subject, email: existing.email, accountId: existing.id });
+        return { outcome: 'confirm_with_password' };
       }
-      if (!deps.registrationEnabled) {
-        await audit.record('federated_sign_in', 'denied', origin, { details: { upstream, reason: 'registration closed' } });
-        return { outcome: 'refused', reason: 'registration_closed' };
-      }
+      if (!deps.registrationEnabled) return refuse('registration_closed', origin, upstream);
+      // An address the upstream does not vouch for makes no account where verified emails are
+      // required: it would sit on someone else's address until they arrive (pre-takeover).
+      if (!profile.emailVerified && deps.requireVerifiedEmail) return refuse('unverified_email', origin, upstream);
       const created = await accounts.create({ email: profile.email, emailVerified: profile.emailVerified, name: profile.name, picture: profile.picture, passwordHash: undefined, roles: [] });
-      if (!created) return this.complete(upstream, callback, request, origin); // lost a race for the email: resolve again
+      if (!created) return this.complete(uid, upstream, callback, request, origin); // lost a race for the email: resolve again
       await identities.link({ upstream, subject: profile.subject, accountId: created.id, email: profile.email });
       await audit.record('registration', 'success', origin, { accountId: created.id, details: { upstream } });
-      return signInLinked(upstream, profile, created.id, origin);
+      return signInLinked(uid, upstream, profile, created.id, origin);
     },
 
-    async confirmLink(pending, accountId, origin) {
-      if (pending.accountId !== accountId) return false;
-      const linked = await identities.link({ upstream: pending.upstream, subject: pending.subject, accountId, email: pending.email });
-      await audit.record('federation_link', linked ? 'success' : 'failure', origin, { accountId, details: { upstream: pending.upstream } });
+    takeSignedIn: (uid) => pending.takeFederated(uid),
+    pendingLink: (uid) => pending.findLink(uid),
+
+    async confirmPendingLink(uid, accountId, origin) {
+      const link = await pending.findLink(uid);
+      if (!link || link.accountId !== accountId) return false;
+      await pending.dropLink(uid);
+      const linked = await identities.link({ upstream: link.upstream, subject: link.subject, accountId, email: link.email });
+      await audit.record('federation_link', linked ? 'success' : 'failure', origin, { accountId, details: { upstream: link.upstream } });
       return linked;
+    },
+
+    async removeUnprovenLinks(accountId, origin) {
+      const removed: string[] = [];
+      for (const identity of await identities.listForAccount(accountId)) {
+        if (await identities.unlink(accountId, identity.upstream, identity.subject)) removed.push(identity.upstream);
+      }
+      if (removed.length > 0) await audit.record('federation_unlink', 'success', origin, { accountId, details: { upstreams: removed, reason: 'email proven by mail; links made before did not prove it' } });
+      return removed;
     },
 
     async linkedIdentities(accountId) {

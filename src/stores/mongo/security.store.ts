@@ -14,8 +14,8 @@ export function createMongoOneTimeTokenStore(models: MongoModels, clock: Clock):
       const doc = await oneTimeTokens.findOneAndUpdate(usable(tokenHash, purpose), { $set: { usedAt: clock.now() } }, { projection: { accountId: 1 } }).lean();
       return doc?.accountId;
     },
-    async isUsable(tokenHash, purpose) {
-      return (await oneTimeTokens.countDocuments(usable(tokenHash, purpose))) === 1;
+    async ownerOf(tokenHash, purpose) {
+      return (await oneTimeTokens.findOne(usable(tokenHash, purpose), { accountId: 1 }).lean())?.accountId;
     },
     async invalidateAll(accountId, purpose) {
       await oneTimeTokens.updateMany({ accountId, purpose, usedAt: null }, { $set: { usedAt: clock.now() } });
@@ -45,6 +45,10 @@ export function createMongoThrottleStore(models: MongoModels, clock: Clock): Thr
     },
     async reset(key) {
       await throttle.deleteOne({ _id: key });
+    },
+    async release(key) {
+      // A plain conditional $inc: atomic, and no aggregation-pipeline update.
+      await throttle.updateOne({ _id: key, count: { $gt: 0 }, windowEndsAt: { $gt: new Date(clock.now()) } }, { $inc: { count: -1 } });
     },
     async sweep() {
       return (await throttle.deleteMany({ windowEndsAt: { $lte: new Date(clock.now()) } })).deletedCount;

@@ -9,7 +9,7 @@ export function createSqliteOneTimeTokenStore(db: DatabaseSync, clock: Clock): O
     UPDATE one_time_tokens SET used_at = ?
     WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
     RETURNING account_id`);
-  const usable = db.prepare('SELECT 1 FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?');
+  const usable = db.prepare('SELECT account_id FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?');
   const invalidate = db.prepare('UPDATE one_time_tokens SET used_at = ? WHERE account_id = ? AND purpose = ? AND used_at IS NULL');
   const sweep = db.prepare('DELETE FROM one_time_tokens WHERE expires_at <= ? OR used_at IS NOT NULL');
   return {
@@ -21,8 +21,9 @@ export function createSqliteOneTimeTokenStore(db: DatabaseSync, clock: Clock): O
       const row = consume.get(now, tokenHash, purpose, now) as { account_id: string } | undefined;
       return row?.account_id;
     },
-    async isUsable(tokenHash, purpose) {
-      return Boolean(usable.get(tokenHash, purpose, clock.now()));
+    async ownerOf(tokenHash, purpose) {
+      const row = usable.get(tokenHash, purpose, clock.now()) as { account_id: string } | undefined;
+      return row?.account_id;
     },
     async invalidateAll(accountId, purpose) {
       invalidate.run(clock.now(), accountId, purpose);

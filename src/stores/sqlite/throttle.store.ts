@@ -17,6 +17,7 @@ export function createSqliteThrottleStore(db: DatabaseSync, clock: Clock): Throt
     RETURNING count, window_ends_at`);
   const peek = db.prepare('SELECT count, window_ends_at FROM throttle_counters WHERE key = ? AND window_ends_at > ?');
   const reset = db.prepare('DELETE FROM throttle_counters WHERE key = ?');
+  const release = db.prepare('UPDATE throttle_counters SET count = count - 1 WHERE key = ? AND count > 0 AND window_ends_at > ?');
   const sweep = db.prepare('DELETE FROM throttle_counters WHERE window_ends_at <= ?');
   return {
     async hit(key, windowMs) {
@@ -29,6 +30,9 @@ export function createSqliteThrottleStore(db: DatabaseSync, clock: Clock): Throt
     },
     async reset(key) {
       reset.run(key);
+    },
+    async release(key) {
+      release.run(key, clock.now());
     },
     async sweep() {
       return Number(sweep.run(clock.now()).changes);

@@ -1,0 +1,71 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
+import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
+import { freePort, startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
+import { startUpstreamProvider } from '../helpers/upstreams.ts';
+import { locationOf, UserAgent } from '../helpers/user-agent.ts';
+
+/**
+ * Forging: the attacker knows a cookie secret (a default left in place, a leaked config) and
+ * writes any UI-session cookie they like. That must not decide who signs in.
+ */
+const KNOWN_SECRET = 'known-cookie-secret-0123456789abcdef0123456789';
+
+/** A koa-session cookie as koa-session writes it: base64 JSON, signed by keygrip (HMAC-SHA1, base64url). */
+function forgedUiCookie(body: Record<string, unknown>): string {
+  const value = Buffer.from(JSON.stringify({ ...body, _expire: Date.now() + 3_600_000, _maxAge: 3_600_000 })).toString('base64');
+  const signature = createHmac('sha1', KNOWN_SECRET).update(`keyward.ui=${value}`).digest('base64url');
+  return `keyward.ui=${value}; keyward.ui.sig=${signature}`;
+}
+
+describe('a forged UI session', () => {
+  let keyward: TestKeyward;
+  let upstream: Awaited<ReturnType<typeof startUpstreamProvider>>;
+  beforeAll(async () => {
+    const port = await freePort();
+    upstream = await startUpstreamProvider(() => `http://127.0.0.1:${port}/federation/callback/google`);
+    keyward = await startTestKeyward({
+      port,
+      env: { COOKIE_SECRETS: KNOWN_SECRET, GOOGLE_CLIENT_ID: upstream.client.id, GOOGLE_CLIENT_SECRET: upstream.client.secret, GOOGLE_ISSUER: upstream.issuer },
+    });
+  });
+  afterAll(async () => {
+    await keyward?.stop();
+    await upstream?.close();
+  });
+
+  it('cannot finish a sign-in as an account whose id the attacker knows', async () => {
+    const demo = await keyward.running.container.stores.accounts.findByEmail(DEMO_ACCOUNT.email);
+    const started = await startAuthorization(await discoverTestClient(keyward.issuer));
+    const authorization = await fetch(started.url, { redirect: 'manual' });
+    const login = locationOf(authorization, keyward.issuer);
+    const uid = login.pathname.split('/').pop()!;
+    // The attacker's own browser holds the interaction cookies; the forged UI cookie names the victim.
+    const interactionCookies = authorization.headers.getSetCookie().map((cookie) => cookie.split(';')[0]!);
+    const forged = forgedUiCookie({ federatedLogin: { uid, accountId: demo!.id }, pendingLink: { uid, upstream: 'google', subject: 'x', email: DEMO_ACCOUNT.email, accountId: demo!.id } });
+    const complete = await fetch(`${login}/federated/complete`, { redirect: 'manual', headers: { cookie: [...interactionCookies, forged].join('; ') } });
+    expect(complete.status).toBe(400);
+    expect(complete.headers.get('location')).toBeNull();
+    const signIns = await keyward.running.container.stores.audit.list({ event: 'federated_sign_in', limit: 10 });
+    expect(signIns.filter((event) => event.outcome === 'success')).toEqual([]);
+  });
+});
+
+describe('routes of features that are not configured', () => {
+  let keyward: TestKeyward;
+  beforeAll(async () => {
+    keyward = await startTestKeyward({ env: { COOKIE_SECRETS: KNOWN_SECRET } });
+  });
+  afterAll(async () => keyward?.stop());
+
+  it('are not mounted: federation answers 404 with no upstream configured', async () => {
+    const agent = new UserAgent();
+    const started = await startAuthorization(await discoverTestClient(keyward.issuer));
+    const login = locationOf(await agent.get(started.url), keyward.issuer);
+    const uid = login.pathname.split('/').pop()!;
+    const complete = await fetch(`${login}/federated/complete`, { redirect: 'manual', headers: { cookie: forgedUiCookie({ federatedLogin: { uid, accountId: 'any' } }) } });
+    expect(complete.status).toBe(404);
+    expect((await agent.get(`${keyward.issuer}/federation/callback/google?code=x&state=y`)).status).toBe(404);
+  });
+});
