@@ -60,6 +60,11 @@ export function createMongoSigningKeyStore(connection: Connection, models: Mongo
       });
       return retired;
     },
+    async replacePrivateJwk(kid, expected, privateJwk) {
+      // One document, one atomic update: no key-set marker, since states and kids do not change.
+      const result = await signingKeys.updateOne({ _id: kid, privateJwk: JSON.stringify(expected) }, { $set: { privateJwk: JSON.stringify(privateJwk) } });
+      return result.matchedCount === 1;
+    },
   };
 }
 
@@ -73,6 +78,13 @@ export function createMongoSecretStore(models: MongoModels, clock: Clock): Secre
         if (!isDuplicateKey(error)) throw error; // two upserts raced: the other inserted it
       }
       return (await secrets.findOne({ _id: name }).lean())!.value;
+    },
+    async list() {
+      // The key-set marker shares the collection; it is a version counter, not a secret.
+      return (await secrets.find({ _id: { $ne: KEY_SET_MARKER } }).sort({ _id: 1 }).lean()).map((doc) => ({ name: doc._id, value: doc.value }));
+    },
+    async replace(name, expected, value) {
+      return (await secrets.updateOne({ _id: name, value: expected }, { $set: { value } })).matchedCount === 1;
     },
   };
 }

@@ -20,6 +20,7 @@ export function createSqliteSigningKeyStore(db: DatabaseSync): SigningKeyStore {
   const setState = db.prepare('UPDATE signing_keys SET state = ?, state_since = ? WHERE state = ?');
   const retirable = db.prepare("SELECT kid FROM signing_keys WHERE state = 'previous' AND state_since <= ?");
   const retire = db.prepare("DELETE FROM signing_keys WHERE state = 'previous' AND state_since <= ?");
+  const replaceJwk = db.prepare('UPDATE signing_keys SET private_jwk = ? WHERE kid = ? AND private_jwk = ?');
   const all = (): StoredSigningKey[] =>
     (list.all() as unknown as KeyRow[]).map((row) => ({
       kid: row.kid,
@@ -64,16 +65,27 @@ export function createSqliteSigningKeyStore(db: DatabaseSync): SigningKeyStore {
         return kids;
       });
     },
+    async replacePrivateJwk(kid, expected, privateJwk) {
+      return replaceJwk.run(JSON.stringify(privateJwk), kid, JSON.stringify(expected)).changes === 1;
+    },
   };
 }
 
 export function createSqliteSecretStore(db: DatabaseSync, clock: Clock): SecretStore {
   const insert = db.prepare('INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING');
   const select = db.prepare('SELECT value FROM secrets WHERE name = ?');
+  const selectAll = db.prepare('SELECT name, value FROM secrets ORDER BY name');
+  const replace = db.prepare('UPDATE secrets SET value = ? WHERE name = ? AND value = ?');
   return {
     async getOrCreate(name, value) {
       insert.run(name, value, clock.now());
       return (select.get(name) as { value: string }).value;
+    },
+    async list() {
+      return (selectAll.all() as unknown as { name: string; value: string }[]).map(({ name, value }) => ({ name, value }));
+    },
+    async replace(name, expected, value) {
+      return replace.run(value, name, expected).changes === 1;
     },
   };
 }
