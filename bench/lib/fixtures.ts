@@ -16,9 +16,10 @@ export const keywardRegistry = {
     { identifier: OPAQUE_API.identifier, scopes: OPAQUE_API.scopes, token_format: 'opaque' },
   ],
   clients: [
-    { ...SERVICE, kind: 'service' },
+    // Clients get tokens only for the APIs and scopes granted to them (api_scopes).
+    { ...SERVICE, kind: 'service', api_scopes: { [API.identifier]: ['read'], [OPAQUE_API.identifier]: ['read'] } },
     { ...RESOURCE_SERVER, kind: 'resource_server', api: OPAQUE_API.identifier },
-    { client_id: APP.client_id, client_secret: APP.client_secret, kind: 'web', redirect_uris: [APP.redirect_uri] },
+    { client_id: APP.client_id, client_secret: APP.client_secret, kind: 'web', redirect_uris: [APP.redirect_uri], api_scopes: { [API.identifier]: ['read'] } },
   ],
 };
 

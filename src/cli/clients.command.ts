@@ -2,7 +2,7 @@ import type { OperatorContext } from '../container.ts';
 import { randomToken } from '../lib/ids.ts';
 import { clientMetadataProblem } from '../oidc/client-validation.ts';
 import { hashClientSecret, isHashedClientSecret } from '../services/client-secrets.ts';
-import { clientMetadataSchema, type ClientMetadata } from '../services/clients.service.ts';
+import { apiScopesProblems, clientMetadataSchema, type ClientMetadata } from '../services/clients.service.ts';
 import { allowOnly, CommandError, flag, option, options, requireOption, UsageError, type ParsedArgs } from './args.ts';
 import { report, table, type CliIo } from './io.ts';
 
@@ -12,18 +12,47 @@ Commands:
   add --kind <public|web|service|resource_server> --id <client_id> [--name <name>]
       [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]... [--auth-method <method>]
       [--api <identifier>] [--id-token-alg <RS256|ES256|EdDSA>] [--logo-uri <uri>]
-      [--backchannel-logout-uri <uri>]
-                 add a client; a generated secret is shown once and stored hashed
+      [--backchannel-logout-uri <uri>] [--api-scopes "<API identifier> [scope ...]"]...
+                 add a client; a generated secret is shown once and stored hashed.
+                 --api-scopes grants an API declared in the clients file and some of its
+                 scopes (once per API); a client gets tokens for no other API
   list           every client, and whether it comes from the clients file or the store
-  show <id>      one client's metadata (never its secret)
+  show <id>      one client's metadata, its API grants included (never its secret)
   update <id> [--name ...] [--redirect-uri ...]... [--post-logout-redirect-uri ...]... [--rotate-secret]
-                 change a store client (clients file clients are changed in the file)
+      [--api-scopes "<API identifier> [scope ...]"]... [--no-api-scopes]
+                 change a store client (clients file clients are changed in the file);
+                 --api-scopes replaces its API grants, --no-api-scopes removes them all
   remove <id>    delete a store client
 
 Every command takes --json for scripts.`;
 
-const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri'];
-const UPDATE_OPTIONS = ['name', 'redirect-uri', 'post-logout-redirect-uri', 'logo-uri', 'backchannel-logout-uri', 'rotate-secret'];
+const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri', 'api-scopes'];
+const UPDATE_OPTIONS = ['name', 'redirect-uri', 'post-logout-redirect-uri', 'logo-uri', 'backchannel-logout-uri', 'rotate-secret', 'api-scopes', 'no-api-scopes'];
+
+/**
+ * `--api-scopes "<API identifier> <scope> ..."`, once per API: the client's `api_scopes`
+ * (RFC 8707 §2, RFC 6749 §3.3). Space separates them: a scope token never contains one
+ * (RFC 6749 §3.3), whereas `=`, `,` and `:` may appear in both identifiers and scopes.
+ */
+function apiScopesOption(args: ParsedArgs): Record<string, string[]> | undefined {
+  const values = options(args, 'api-scopes');
+  if (values.length === 0) return undefined;
+  const grants: Record<string, string[]> = {};
+  for (const value of values) {
+    const [identifier, ...scopes] = value.split(' ').filter(Boolean);
+    if (!identifier) throw new UsageError('--api-scopes needs "<API identifier> [scope ...]"');
+    grants[identifier] = [...new Set([...(grants[identifier] ?? []), ...scopes])];
+  }
+  return grants;
+}
+
+const optionalGrants = (grants: unknown) => (grants ? { api_scopes: grants } : {});
+
+/** Grants must name APIs of the clients file and their scopes (checked when they change). */
+function checkApiScopes(ctx: OperatorContext, metadata: ClientMetadata): void {
+  const problems = apiScopesProblems(metadata, ctx.registry.apis);
+  if (problems.length > 0) throw new CommandError(problems.join('; '));
+}
 
 const needsSecret = (metadata: { token_endpoint_auth_method?: string; kind?: string }) => {
   const method = metadata.token_endpoint_auth_method ?? (metadata.kind === 'public' ? 'none' : 'client_secret_basic');
@@ -59,9 +88,11 @@ export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io:
         ...optionalFields({ name: 'client_name', 'auth-method': 'token_endpoint_auth_method', api: 'api', 'id-token-alg': 'id_token_signed_response_alg', 'logo-uri': 'logo_uri', 'backchannel-logout-uri': 'backchannel_logout_uri' }),
         ...(options(args, 'redirect-uri').length ? { redirect_uris: options(args, 'redirect-uri') } : {}),
         ...(options(args, 'post-logout-redirect-uri').length ? { post_logout_redirect_uris: options(args, 'post-logout-redirect-uri') } : {}),
+        ...optionalGrants(apiScopesOption(args)),
       };
       const secret = needsSecret(input) ? randomToken(32) : undefined;
       const metadata = await validated({ ...input, ...(secret ? { client_secret: secret } : {}) });
+      checkApiScopes(ctx, metadata);
       const stored = secret ? { ...metadata, client_secret: hashClientSecret(secret, ctx.clientSecretHashKey) } : metadata;
       if (!(await ctx.stores.clients.create(clientId, stored))) throw new CommandError(`client "${clientId}" exists already`);
       report(io, json, { client_id: clientId, kind: metadata.kind, client_secret: secret }, [
@@ -101,17 +132,21 @@ export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io:
       if (fileIds.has(id)) throw new CommandError(`client "${id}" is declared in the clients file: change it there`);
       const stored = await ctx.stores.clients.find(id);
       if (!stored) return notFound(io, id);
-      // response_types is derived from the kind, not an input.
-      const { response_types: _derived, ...current } = stored;
+      if (flag(args, 'no-api-scopes') && options(args, 'api-scopes').length) throw new UsageError('--api-scopes and --no-api-scopes exclude each other');
+      // response_types is derived from the kind, not an input; api_scopes is replaced whole, if at all.
+      const { response_types: _derived, api_scopes: currentGrants, ...current } = stored;
+      const grants = flag(args, 'no-api-scopes') ? undefined : (apiScopesOption(args) ?? currentGrants);
       const secret = flag(args, 'rotate-secret') && needsSecret(current) ? randomToken(32) : undefined;
       const changed: Record<string, unknown> = {
         ...current,
         ...optionalFields({ name: 'client_name', 'logo-uri': 'logo_uri', 'backchannel-logout-uri': 'backchannel_logout_uri' }),
         ...(options(args, 'redirect-uri').length ? { redirect_uris: options(args, 'redirect-uri') } : {}),
         ...(options(args, 'post-logout-redirect-uri').length ? { post_logout_redirect_uris: options(args, 'post-logout-redirect-uri') } : {}),
+        ...optionalGrants(grants),
       };
       // Validate with a stand-in secret when the stored one is a hash; keep the hash.
       const metadata = await validated({ ...changed, ...(needsSecret(changed) ? { client_secret: secret ?? randomToken(32) } : {}) });
+      if (options(args, 'api-scopes').length) checkApiScopes(ctx, metadata);
       const storedSecret = secret ? hashClientSecret(secret, ctx.clientSecretHashKey) : current.client_secret;
       await ctx.stores.clients.update(id, { ...metadata, ...(storedSecret ? { client_secret: storedSecret } : {}) });
       report(io, json, { client_id: id, client_secret: secret }, [`Client ${id} updated.`, ...(secret ? ['Its new secret, shown only now:', secret] : [])].join('\n'));

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Provider, type JWK } from 'oidc-provider';
+import { OPENID_SCOPES } from '../services/apis.service.ts';
 import type { ClientMetadata } from '../services/clients.service.ts';
 import { KEYWARD_CLIENT_METADATA } from './token-policies.ts';
 
@@ -19,6 +20,7 @@ export async function clientMetadataProblem(metadata: ClientMetadata): Promise<s
     adapter: () => ({ upsert: nothing, find: nothing, findByUid: nothing, findByUserCode: nothing, consume: nothing, destroy: nothing, revokeByGrantId: nothing }),
     jwks: { keys },
     extraClientMetadata: { properties: [...KEYWARD_CLIENT_METADATA] },
+    scopes: [...OPENID_SCOPES],
     features: { devInteractions: { enabled: false }, clientCredentials: { enabled: true }, backchannelLogout: { enabled: true }, introspection: { enabled: true } },
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },
     responseTypes: ['code'],

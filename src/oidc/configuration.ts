@@ -1,6 +1,6 @@
 import type { Adapter, Configuration, FindAccount, JWK } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
-import type { ApiRegistry } from '../services/apis.service.ts';
+import { OPENID_SCOPES, type ApiRegistry } from '../services/apis.service.ts';
 import type { ClientMetadata } from '../services/clients.service.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import type { ProviderPages } from './pages.ts';
@@ -48,7 +48,8 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
       profile: ['name', 'picture', 'updated_at'],
       roles: ['roles'],
     },
-    scopes: ['openid', 'offline_access', 'email', 'profile', 'roles'],
+    // Only the OpenID scopes: API scopes belong to resource servers (resource-indicators.ts).
+    scopes: [...OPENID_SCOPES],
     // ID tokens: RS256 unless the client registers ES256 or EdDSA (OIDC Core §15.1).
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },

@@ -32,11 +32,13 @@ export function protocolMiddleware(jwtAccessTokens: JwtAccessTokens, jwksMaxAgeS
     // Keys are published well before they sign (staged rotation), so caches may keep the JWKS this long.
     if (ctx.oidc?.route === 'jwks' && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${jwksMaxAgeSeconds}`);
     const client = ctx.oidc?.client;
-    if (!client) return; // client authentication failed: keep oidc-provider's invalid_client
+    const body = ctx.body as { error?: string; error_description?: string } | undefined;
+    // Client authentication failed or was throttled: keep invalid_client (401 or 429). oidc-provider
+    // sets ctx.oidc.client before it compares the secret, so a client being set proves nothing.
+    if (!client || body?.error === 'invalid_client') return;
     const token = ctx.oidc.params?.token;
 
     // RFC 6749 §5.2 names this case unauthorized_client; oidc-provider says invalid_request.
-    const body = ctx.body as { error?: string; error_description?: string } | undefined;
     if (ctx.oidc.route === 'token' && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
       body.error = 'unauthorized_client';
     }

@@ -10,7 +10,13 @@ export const ACCOUNT_CLAIM_SCOPES = {
 
 export type AccountClaimName = keyof typeof ACCOUNT_CLAIM_SCOPES;
 
-const scopeName = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'must be a scope token (RFC 6749 §3.3)');
+/**
+ * The OpenID scopes (OIDC Core §5.4, plus `roles`): they release account claims and are the
+ * provider's own, never an API's. Every other scope value is an API scope.
+ */
+export const OPENID_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'roles'] as const;
+
+export const scopeName = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'must be a scope token (RFC 6749 §3.3)');
 
 /**
  * An API (resource server) that access tokens are issued for, selected by the RFC 8707

@@ -8,12 +8,12 @@ import { systemClock } from '../../src/lib/clock.ts';
 import { createSqliteStores } from '../../src/stores/sqlite/sqlite-stores.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { childEnv, collect, KEYWARD_BIN, runCli, waitFor } from '../helpers/run-cli.ts';
-import { postAsClient, startTestKeyward, TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
+import { grantAll, postAsClient, startTestKeyward, TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { REPORTS_API, REPORTS_RESOURCE_SERVER } from '../helpers/token-fixtures.ts';
 import { csrfTokenIn, UserAgent } from '../helpers/user-agent.ts';
 
-const registry = { apis: [REPORTS_API], clients: [TEST_SERVICE_CLIENT, REPORTS_RESOURCE_SERVER] };
+const registry = { apis: [REPORTS_API], clients: [grantAll(TEST_SERVICE_CLIENT, REPORTS_API), REPORTS_RESOURCE_SERVER] };
 void TEST_RESOURCE_SERVER;
 
 function startChild(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {

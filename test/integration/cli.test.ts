@@ -146,6 +146,23 @@ describe('keyward CLI', () => {
       expect(expectOk(await cli('clients', 'show', 'reports-job', '--json')).json()).toMatchObject({ client_secret: '(hashed)' });
     });
 
+    it('grants a store client APIs and scopes with --api-scopes, shows them, and replaces or removes them', async () => {
+      const added = expectOk(await cli('clients', 'add', '--kind', 'service', '--id', 'orders-job', '--api-scopes', `${TEST_API.identifier} orders:read`, '--json')).json<{ client_secret: string }>();
+      const job = { client_id: 'orders-job', client_secret: added.client_secret };
+      const ask = (scope: string) => postAsClient(`${server.issuer}/token`, job, { grant_type: 'client_credentials', resource: TEST_API.identifier, scope });
+      expect((await ask('orders:read')).json).toMatchObject({ scope: 'orders:read' });
+      expect((await ask('orders:write')).json.error).toBe('invalid_scope');
+      expect(expectOk(await cli('clients', 'show', 'orders-job', '--json')).json()).toMatchObject({ api_scopes: { [TEST_API.identifier]: ['orders:read'] } });
+
+      expectOk(await cli('clients', 'update', 'orders-job', '--api-scopes', `${TEST_API.identifier} orders:read orders:write`));
+      expect((await ask('orders:write')).json).toMatchObject({ scope: 'orders:write' });
+      expectOk(await cli('clients', 'update', 'orders-job', '--no-api-scopes'));
+      expect((await ask('orders:read')).json.error).toBe('invalid_target');
+
+      expect((await cli('clients', 'update', 'orders-job', '--api-scopes', `${TEST_API.identifier} orders:delete`)).err).toMatch(/api_scopes: API "https:\/\/orders\.test" declares no scope "orders:delete"/);
+      expect((await cli('clients', 'add', '--kind', 'service', '--id', 'x-job', '--api-scopes', 'https://unknown.test')).err).toMatch(/api_scopes: no API "https:\/\/unknown\.test" is declared/);
+    });
+
     it('removes a store client, after which it cannot authenticate', async () => {
       const added = expectOk(await cli('clients', 'add', '--kind', 'service', '--id', 'short-lived', '--json')).json<{ client_secret: string }>();
       expectOk(await cli('clients', 'remove', 'short-lived'));

@@ -4,7 +4,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { keyward } from '../helpers/cli.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';
-import { freePort, postAsClient, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
+import { freePort, grantAll, postAsClient, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Staged rotation across two replicas on one store, driven by the CLI. */
@@ -19,7 +19,7 @@ describe('signing key rotation', () => {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
     const env = { ISSUER: issuer, KEY_REFRESH_SECONDS: '1', JWKS_MAX_AGE_SECONDS: '1', ID_TOKEN_TTL: '60', ACCESS_TOKEN_TTL: '60' };
-    const registry = { apis: [TEST_API], clients: [TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT] };
+    const registry = { apis: [TEST_API], clients: [TEST_RESOURCE_SERVER, grantAll(TEST_SERVICE_CLIENT, TEST_API)] };
     const a = await startTestKeyward({ databaseFile, port, env, registry });
     const b = await startTestKeyward({ databaseFile, env, registry });
     running.push(a, b);

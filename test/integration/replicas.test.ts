@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { childEnv, collect, KEYWARD_BIN, waitFor } from '../helpers/run-cli.ts';
-import { postAsClient, TEST_API, TEST_RESOURCE_SERVER, TEST_WEB_CLIENT } from '../helpers/test-server.ts';
+import { grantAll, postAsClient, TEST_API, TEST_RESOURCE_SERVER, TEST_WEB_CLIENT } from '../helpers/test-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
 
@@ -20,7 +20,7 @@ describe('stateless replicas', () => {
   beforeAll(async () => {
     const dir = tempDir();
     const clientsFile = join(dir, 'clients.json');
-    writeFileSync(clientsFile, JSON.stringify({ apis: [{ ...TEST_API, default: true }], clients: [TEST_WEB_CLIENT, TEST_RESOURCE_SERVER] }));
+    writeFileSync(clientsFile, JSON.stringify({ apis: [{ ...TEST_API, default: true }], clients: [grantAll(TEST_WEB_CLIENT, TEST_API), TEST_RESOURCE_SERVER] }));
     const [portA, portB] = [await freePort(), await freePort()];
     issuer = `http://127.0.0.1:${portA}`;
     a = issuer;

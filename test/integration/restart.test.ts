@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
-import { postAsClient, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
+import { grantAll, postAsClient, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { completeCodeFlow, discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 
@@ -14,7 +14,7 @@ describe('restart on the same store', () => {
   });
 
   it('keeps tokens valid, keys identical and the browser session signed in', async () => {
-    const registry = { apis: [TEST_API], clients: [TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT] };
+    const registry = { apis: [TEST_API], clients: [TEST_RESOURCE_SERVER, grantAll(TEST_SERVICE_CLIENT, TEST_API)] };
     const first = await startTestKeyward({ registry });
     running.push(first);
     const rp = await discoverTestClient(first.issuer);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { freePort, postAsClient, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
+import { freePort, grantAll, postAsClient, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';
 
@@ -14,7 +14,7 @@ describe('two instances on one store', () => {
     const databaseFile = `${tempDir()}/shared.sqlite`;
     const portA = await freePort();
     const issuer = `http://127.0.0.1:${portA}`;
-    const registry = { apis: [TEST_API], clients: [TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT] };
+    const registry = { apis: [TEST_API], clients: [TEST_RESOURCE_SERVER, grantAll(TEST_SERVICE_CLIENT, TEST_API)] };
     const [a, b] = await Promise.all([
       startTestKeyward({ databaseFile, port: portA, env: { ISSUER: issuer }, registry }),
       startTestKeyward({ databaseFile, env: { ISSUER: issuer }, registry }),

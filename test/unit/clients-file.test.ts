@@ -66,6 +66,17 @@ describe('clients file', () => {
     expect(() => parseClientsFile('[]', 'c.json')).toThrow(/must be an object \{"clients": \[ \.\.\. \], "apis": \[ \.\.\. \]\}/);
   });
 
+  it('takes API grants in api_scopes, for declared APIs and scopes only, and OpenID scopes alone in scope', () => {
+    const job = { client_id: 'job', kind: 'service', client_secret: secret };
+    const { clients } = parseClientsFile(file([{ ...spa, scope: 'openid email offline_access', api_scopes: { [api.identifier]: ['items:read'] } }, job], [api]), 'c.json');
+    expect(clients[0]).toMatchObject({ scope: 'openid email offline_access', api_scopes: { [api.identifier]: ['items:read'] } });
+    expect(clients[1]).not.toHaveProperty('api_scopes');
+    expect(() => parseClientsFile(file([{ ...job, api_scopes: { 'https://other.example': [] } }], [api]), 'c.json')).toThrow(/client "job", field api_scopes: no API "https:\/\/other\.example" is declared/);
+    expect(() => parseClientsFile(file([{ ...job, api_scopes: { [api.identifier]: ['items:raed'] } }], [api]), 'c.json')).toThrow(/client "job", field api_scopes: API "https:\/\/api\.example\.com" declares no scope "items:raed"/);
+    expect(() => parseClientsFile(file([{ ...spa, scope: 'openid items:read' }], [api]), 'c.json')).toThrow(/client "spa", field scope: "items:read" is not an OpenID scope .*grant API scopes in api_scopes/);
+    expect(() => parseClientsFile(file([{ client_id: 'rs', kind: 'resource_server', client_secret: secret, api: api.identifier, api_scopes: {} }], [api]), 'c.json')).toThrow(/field api_scopes: is not for resource_server clients/);
+  });
+
   it('refuses a secret on a public client and a short secret', () => {
     expect(() => parseClientsFile(file([{ ...spa, client_secret: 'x'.repeat(40) }]), 'c.json')).toThrow(/client_secret: must not be set with token_endpoint_auth_method none/);
     expect(() => parseClientsFile(file([{ client_id: 'w', kind: 'service', client_secret: 'short' }]), 'c.json')).toThrow(/client_secret: must be at least 32 characters/);

@@ -55,15 +55,37 @@ describe('buildProviderConfiguration', () => {
     expect(configuration.enabledJWA?.idTokenSigningAlgValues).toEqual(['RS256', 'ES256', 'EdDSA']);
   });
 
-  it('describes each API as a resource server, with the default one for requests without `resource`', async () => {
+  it('describes each API granted to the client as a resource server, with the default one for requests without `resource`', async () => {
     const resourceIndicators = build().features!.resourceIndicators!;
-    expect(await fn(resourceIndicators.defaultResource)({}, {})).toBe(ordersApi.identifier);
-    expect(await fn(resourceIndicators.defaultResource)({}, {}, [reportsApi.identifier, ordersApi.identifier])).toBe(ordersApi.identifier);
-    expect(await fn(resourceIndicators.getResourceServerInfo)({}, ordersApi.identifier)).toEqual({
+    const granted = { api_scopes: { [ordersApi.identifier]: ['orders:read'], [reportsApi.identifier]: [] } };
+    expect(await fn(resourceIndicators.defaultResource)({}, granted)).toBe(ordersApi.identifier);
+    expect(await fn(resourceIndicators.defaultResource)({}, granted, [reportsApi.identifier, ordersApi.identifier])).toBe(ordersApi.identifier);
+    expect(await fn(resourceIndicators.getResourceServerInfo)({}, ordersApi.identifier, granted)).toEqual({
       scope: 'orders:read', audience: ordersApi.identifier, accessTokenTTL: 600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } },
     });
-    expect(await fn(resourceIndicators.getResourceServerInfo)({}, reportsApi.identifier)).toEqual({ scope: '', audience: reportsApi.identifier, accessTokenTTL: 120, accessTokenFormat: 'opaque' });
-    await expect(fn(resourceIndicators.getResourceServerInfo)({}, 'https://unknown.example') as Promise<unknown>).rejects.toMatchObject({ error: 'invalid_target' });
+    expect(await fn(resourceIndicators.getResourceServerInfo)({}, reportsApi.identifier, granted)).toEqual({ scope: '', audience: reportsApi.identifier, accessTokenTTL: 120, accessTokenFormat: 'opaque' });
+    await expect(fn(resourceIndicators.getResourceServerInfo)({}, 'https://unknown.example', granted) as Promise<unknown>).rejects.toMatchObject({ error: 'invalid_target' });
+  });
+
+  it('gives a client only the APIs and scopes in its api_scopes, the default API included (RFC 6749 §3.3, RFC 8707 §2)', async () => {
+    const resourceIndicators = build().features!.resourceIndicators!;
+    const info = fn(resourceIndicators.getResourceServerInfo);
+    // Not granted the default API: no default resource (sign-in with OpenID scopes only still works).
+    expect(await fn(resourceIndicators.defaultResource)({}, {})).toBeUndefined();
+    expect(await fn(resourceIndicators.defaultResource)({}, {}, [reportsApi.identifier, ordersApi.identifier])).toEqual([reportsApi.identifier, ordersApi.identifier]);
+    await expect(info({}, ordersApi.identifier, {}) as Promise<unknown>).rejects.toMatchObject({ error: 'invalid_target' });
+    await expect(info({}, ordersApi.identifier, { api_scopes: { [reportsApi.identifier]: [] } }) as Promise<unknown>).rejects.toMatchObject({ error: 'invalid_target' });
+    // Granted the API without scopes: tokens for it carry none.
+    expect(await info({}, ordersApi.identifier, { api_scopes: { [ordersApi.identifier]: [] } })).toMatchObject({ scope: '' });
+    // A client_credentials request naming a scope it is not granted fails rather than losing the scope.
+    const request = (scope: string, resource?: string) => ({ oidc: { route: 'token', params: { grant_type: 'client_credentials', scope, resource } } });
+    const reader = { api_scopes: { [ordersApi.identifier]: [] } };
+    await expect(info(request('orders:read', ordersApi.identifier), ordersApi.identifier, reader) as Promise<unknown>).rejects.toMatchObject({ error: 'invalid_scope', scope: 'orders:read' });
+    // Without `resource` and not granted the default API, an API scope has nowhere to go.
+    await expect(fn(resourceIndicators.defaultResource)(request('orders:read'), { api_scopes: { [reportsApi.identifier]: [] } }) as Promise<unknown>).rejects.toMatchObject({ error: 'invalid_scope' });
+    expect(await fn(resourceIndicators.defaultResource)(request('openid'), {})).toBeUndefined();
+    // Redeeming a code or a refresh token is left to oidc-provider's own subset rules.
+    expect(await info({ oidc: { route: 'token', params: { grant_type: 'refresh_token', scope: 'orders:read' } } }, ordersApi.identifier, reader)).toMatchObject({ scope: '' });
   });
 
   it('lets only a resource server introspect, and only access tokens for its own API', async () => {
@@ -117,6 +139,6 @@ describe('buildProviderConfiguration', () => {
     expect(configuration.jwks).toEqual({ keys: [{ kty: 'EC', kid: 'k1' }] });
     expect(configuration.cookies?.keys).toEqual(['c'.repeat(43)]);
     expect(configuration.clients?.[0]?.client_id).toBe('spa');
-    expect(configuration.extraClientMetadata?.properties).toEqual(['kind', 'api']);
+    expect(configuration.extraClientMetadata?.properties).toEqual(['kind', 'api', 'api_scopes']);
   });
 });
