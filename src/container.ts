@@ -22,6 +22,7 @@ import { demoClient, seedDemoAccount } from './services/demo-data.service.ts';
 import { createFederationService, type FederationService } from './services/federation/federation.service.ts';
 import { createUpstreamClients } from './services/federation/upstream-clients.ts';
 import { createMailer } from './services/mail.service.ts';
+import { createMailOutbox, type MailOutbox } from './services/mail-outbox.service.ts';
 import { createMetrics, instrumentStores, type Metrics } from './services/metrics.service.ts';
 import { createOneTimeLinks } from './services/one-time-links.service.ts';
 import { createEmailOwnership } from './services/email-ownership.service.ts';
@@ -33,11 +34,16 @@ import { createSignInService, type SignInService } from './services/sign-in.serv
 import { createKeyRotation, type KeyRotation, type KeyRotationPolicy } from './services/key-rotation.service.ts';
 import { loadSigningKeys } from './services/signing-keys.service.ts';
 import { createThrottle } from './services/throttle.service.ts';
+import { createSealer } from './lib/sealed-values.ts';
+import { sealStores } from './stores/sealed-stores.ts';
 import { guardStores } from './stores/store-errors.ts';
 import type { Stores } from './stores/types.ts';
 
 /** Back-channel logout: 3 attempts of 1.5 s at most, 250 ms then 500 ms apart (bounded, so logout pages stay quick). */
 const BACKCHANNEL_DELIVERY = { attempts: 3, attemptTimeoutMs: 1500, backoffMs: 250 };
+
+/** Mails given up are kept this long for the operator to see why, then removed (they hold live links). */
+const ABANDONED_MAIL_RETENTION_MS = 7 * 86_400_000;
 
 const VIEWS_DIRECTORY = fileURLToPath(new URL('../views', import.meta.url));
 
@@ -58,6 +64,8 @@ export interface Container {
   readonly keyRotation: KeyRotation;
   readonly metrics: Metrics;
   readonly render: RenderPage;
+  /** Mail waiting to be sent; requests only store it (see services/mail-outbox.service.ts). */
+  readonly mailOutbox: MailOutbox;
   /** Re-reads the signing keys now instead of at the next refresh; true when they changed. */
   refreshKeys(): Promise<boolean>;
   /** Stops background work and closes the store. */
@@ -76,14 +84,17 @@ export interface ContainerOptions {
  * Each backend is imported only when chosen: mongoose adds ~20 MiB of resident memory,
  * which an instance on the embedded store should not carry.
  */
-export async function openStores(config: Config, clock: Clock): Promise<Stores> {
+export async function openStores(config: Config, clock: Clock, logger?: Logger): Promise<Stores> {
   const { database } = config;
+  // Private signing keys and stored secrets are encrypted at rest when KEYWARD_ENCRYPTION_KEY is set.
+  const sealer = createSealer(config.encryptionKeys);
   if (database.kind === 'mongo') {
     const [{ createMongoStores }, { isMongoUnavailable }] = await Promise.all([import('./stores/mongo/mongo-stores.ts'), import('./stores/mongo/driver-errors.ts')]);
-    return guardStores(createMongoStores(database, clock), isMongoUnavailable);
+    return guardStores(sealStores(createMongoStores(database, clock), sealer), isMongoUnavailable);
   }
   const [{ createSqliteStores }, { isSqliteUnavailable }] = await Promise.all([import('./stores/sqlite/sqlite-stores.ts'), import('./stores/sqlite/database.ts')]);
-  return guardStores(createSqliteStores({ location: database.location, busyTimeoutMs: database.busyTimeoutMs }, clock), isSqliteUnavailable);
+  const warn = (message: string) => logger?.warn({ module: 'storage' }, message);
+  return guardStores(sealStores(createSqliteStores({ location: database.location, busyTimeoutMs: database.busyTimeoutMs, warn }, clock), sealer), isSqliteUnavailable);
 }
 
 interface AccountServices {
@@ -93,6 +104,7 @@ interface AccountServices {
   signIn: SignInService;
   registration: RegistrationService;
   passwordReset: PasswordResetService;
+  mailOutbox: MailOutbox;
 }
 
 async function buildAccountServices(config: Config, stores: Stores, clock: Clock, logger: Logger, metrics: Metrics): Promise<AccountServices> {
@@ -101,8 +113,9 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
   const audit = createAuditTrail({ store: stores.audit, clock, logger, metrics });
   const throttle = createThrottle(stores.throttle, config.throttle, () => clock.now());
   const links = createOneTimeLinks(stores.oneTimeTokens, clock);
+  const mailOutbox = createMailOutbox({ store: stores.mailOutbox, transport: createMailer(config.mail, logger), clock, logger });
   const mail = createAccountMail({
-    mailer: createMailer(config.mail, logger),
+    mailer: mailOutbox,
     issuer: config.issuer,
     productName: config.ui.productName,
     verificationTtlSeconds: config.accounts.emailVerificationTtl,
@@ -112,6 +125,7 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
     passwords,
     accounts,
     audit,
+    mailOutbox,
     signIn: createSignInService({ accounts, accountStore: stores.accounts, throttle, audit, requireVerifiedEmail: config.accounts.requireVerifiedEmail }),
     registration: createRegistrationService({ accounts: stores.accounts, passwords, links, mail, throttle, audit, ownership, verificationTtlSeconds: config.accounts.emailVerificationTtl }),
     passwordReset: createPasswordResetService({ accounts: stores.accounts, oidcRecords: stores.oidcRecords, passwords, links, mail, throttle, audit, ownership }),
@@ -122,7 +136,7 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
 export async function buildContainer(config: Config, options: ContainerOptions): Promise<Container> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createRootLogger(config.log);
-  const rawStores = await openStores(config, clock);
+  const rawStores = await openStores(config, clock, logger);
   try {
     if (options.migrate) await rawStores.migrate();
     else await rawStores.assertMigrated();
@@ -159,6 +173,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
         clientSecretHashKey: await clientSecretHashKey(stores),
         jwksMaxAgeSeconds: config.keys.jwksMaxAgeSeconds,
         trustProxy: config.http.trustProxy,
+        clientAuthThrottle: { store: stores.throttle, limits: config.clientAuthThrottle, now: () => clock.now() },
       },
       accounts: services.accounts,
       signIn: services.signIn,
@@ -168,6 +183,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const engine = await ProtocolEngineHolder.create(engineDeps, await loadSigningKeys(stores.signingKeys, clock), logger);
     const keyRotation = createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis) });
     const maintenance = startMaintenance({ stores, config, clock, logger, engine, keyRotation });
+    services.mailOutbox.start();
 
     return {
       config, logger, clock, stores, cookieSecrets, render, keyRotation, metrics,
@@ -176,6 +192,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
       },
       accounts: services.accounts,
       passwords: services.passwords,
+      mailOutbox: services.mailOutbox,
       registration: services.registration,
       passwordReset: services.passwordReset,
       federation: createFederationService({
@@ -192,6 +209,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
       refreshKeys: maintenance.refreshKeys,
       async close() {
         maintenance.stop();
+        await services.mailOutbox.stop();
         await stores.close();
       },
     };
@@ -240,7 +258,8 @@ function startMaintenance(deps: { stores: Stores; config: Config; clock: Clock; 
   };
   const sweep = async () => {
     const removed = await stores.oidcRecords.sweepExpired() + await stores.oneTimeTokens.sweep() + await stores.throttle.sweep()
-      + await stores.audit.deleteOlderThan(clock.now() - config.audit.retentionDays * 86_400_000);
+      + await stores.audit.deleteOlderThan(clock.now() - config.audit.retentionDays * 86_400_000)
+      + await stores.mailOutbox.sweepAbandoned(clock.now() - ABANDONED_MAIL_RETENTION_MS);
     if (removed > 0) log.debug({ removed }, 'swept expired records');
   };
   const every = (seconds: number, work: () => Promise<unknown>, what: string) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors/app-error.ts';
 import { z } from 'zod';
+import { productionSecretProblems } from './production-secrets.ts';
 import { SECRET_VARIABLES, environmentSchema, genericUpstreamSchema, type Config, type Environment, type UpstreamConfig } from './schema.ts';
 
 type RawEnvironment = Record<string, string | undefined>;
@@ -17,6 +18,9 @@ export function loadConfig(rawEnv: RawEnvironment = process.env, isTerminal = Bo
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
   const config = parsed.success ? toConfig(parsed.data, isTerminal, problems) : undefined;
+  if (config?.demoData && !isLoopbackIssuer(config.issuer)) {
+    problems.push('DEMO_DATA: the demo user has a published password, so demo data is only for a loopback ISSUER (localhost, 127.0.0.1, [::1])');
+  }
   if (config) problems.push(...productionProblems(config, parsed.data!));
   if (config?.metrics.enabled && !config.metrics.port && !config.metrics.token) {
     problems.push('METRICS_ENABLED: set METRICS_PORT (a separate listener) or METRICS_TOKEN (bearer token on the main port), so that /metrics is never public');
@@ -106,7 +110,9 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
       },
     cookieSecrets: env.COOKIE_SECRETS,
     clientsFile: env.CLIENTS_FILE,
-    demoData: env.DEMO_DATA ?? env.NODE_ENV === 'development',
+    encryptionKeys: env.KEYWARD_ENCRYPTION_KEY ?? [],
+    // A demo account with a published password is a way in: only where nobody else can reach it.
+    demoData: env.DEMO_DATA ?? (env.NODE_ENV === 'development' && isLoopbackIssuer(issuer)),
     ttl: {
       accessToken: env.ACCESS_TOKEN_TTL,
       authorizationCode: env.AUTHORIZATION_CODE_TTL,
@@ -134,6 +140,7 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
       smtpUrl: env.SMTP_URL,
       from: env.MAIL_FROM,
       directory: env.MAIL_DIRECTORY ?? (env.NODE_ENV === 'development' ? './data/mail' : undefined),
+      logLinks: env.NODE_ENV === 'development',
     },
     throttle: {
       signInPerAccount: env.THROTTLE_SIGN_IN_PER_ACCOUNT,
@@ -143,6 +150,7 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
       requestsPerIp: env.THROTTLE_REQUESTS_PER_IP,
       requestsWindowSeconds: env.THROTTLE_REQUESTS_WINDOW_SECONDS,
     },
+    clientAuthThrottle: { perClient: env.THROTTLE_CLIENT_AUTH_PER_CLIENT, perIp: env.THROTTLE_CLIENT_AUTH_PER_IP, windowSeconds: env.THROTTLE_CLIENT_AUTH_WINDOW_SECONDS },
     audit: { retentionDays: env.AUDIT_RETENTION_DAYS },
     federation: { upstreams: upstreams(env, problems), refreshProfile: env.FEDERATION_REFRESH_PROFILE },
     metrics: { enabled: env.METRICS_ENABLED, port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
@@ -166,8 +174,15 @@ function productionProblems(config: Config, env: Environment): string[] {
     const urls = [upstream.issuer, upstream.githubUrl, upstream.githubApiUrl].filter((url): url is string => Boolean(url));
     if (urls.some((url) => !url.startsWith('https://'))) problems.push(`upstream "${upstream.id}": its URLs must be https:// in production`);
   }
+  if (env.MAIL_DIRECTORY) problems.push('MAIL_DIRECTORY: not allowed in production (the folder would keep live verification and reset links on disk); deliver through SMTP_URL');
   if (!config.mail.smtpUrl) problems.push('SMTP_URL: required in production (verification and password-reset mail), or SMTP_URL_FILE');
+  problems.push(...productionSecretProblems(config));
   return problems;
+}
+
+function isLoopbackIssuer(issuer: string): boolean {
+  const host = new URL(issuer).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * reported together (DESIGN.md, Conventions 1). Secrets listed in SECRET_VARIABLES may
  * also be given as NAME_FILE, a path to a file holding the value.
  */
-export const SECRET_VARIABLES = ['COOKIE_SECRETS', 'SMTP_URL', 'METRICS_TOKEN', 'GOOGLE_CLIENT_SECRET', 'GITHUB_CLIENT_SECRET', 'DATABASE_URL'] as const;
+export const SECRET_VARIABLES = ['COOKIE_SECRETS', 'SMTP_URL', 'METRICS_TOKEN', 'GOOGLE_CLIENT_SECRET', 'GITHUB_CLIENT_SECRET', 'DATABASE_URL', 'KEYWARD_ENCRYPTION_KEY'] as const;
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(10 * 366 * 24 * 3600).default(fallback);
 
@@ -33,6 +33,12 @@ export const environmentSchema = z.object({
     .string()
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.string().min(32, 'each cookie secret must be at least 32 characters')).min(1))
+    .optional(),
+  // Comma-separated: the first encrypts, every one decrypts (rotation). See stores/sealed-stores.ts.
+  KEYWARD_ENCRYPTION_KEY: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters (openssl rand -base64 32)')).min(1))
     .optional(),
   CLIENTS_FILE: z.string().min(1).optional(),
   DEMO_DATA: booleanFlag.optional(),
@@ -68,6 +74,9 @@ export const environmentSchema = z.object({
   THROTTLE_REQUESTS_PER_EMAIL: z.coerce.number().int().min(1).max(1000).default(3),
   THROTTLE_REQUESTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
   THROTTLE_REQUESTS_WINDOW_SECONDS: seconds(3600),
+  THROTTLE_CLIENT_AUTH_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(20),
+  THROTTLE_CLIENT_AUTH_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  THROTTLE_CLIENT_AUTH_WINDOW_SECONDS: seconds(300),
   KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
   KEY_ROTATION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
@@ -101,6 +110,11 @@ export interface Config {
   /** Undefined means "generate once and keep in the store". */
   readonly cookieSecrets: readonly string[] | undefined;
   readonly clientsFile: string | undefined;
+  /**
+   * KEYWARD_ENCRYPTION_KEY: keys that encrypt private signing keys and stored secrets at rest
+   * (the first encrypts, all decrypt). Empty: stored in plaintext.
+   */
+  readonly encryptionKeys: readonly string[];
   readonly demoData: boolean;
   readonly ttl: {
     readonly accessToken: number; readonly authorizationCode: number; readonly idToken: number;
@@ -127,6 +141,8 @@ export interface Config {
     readonly from: string;
     /** Development: every mail is also written here and its link logged. */
     readonly directory: string | undefined;
+    /** Log the link of each mail written to the directory (development only: links are credentials). */
+    readonly logLinks: boolean;
   };
   readonly throttle: {
     readonly signInPerAccount: number;
@@ -136,6 +152,8 @@ export interface Config {
     readonly requestsPerIp: number;
     readonly requestsWindowSeconds: number;
   };
+  /** Failed client authentications (wrong client secrets) allowed per client and per IP in a window. */
+  readonly clientAuthThrottle: { readonly perClient: number; readonly perIp: number; readonly windowSeconds: number };
   readonly audit: { readonly retentionDays: number };
   /** Prometheus metrics at /metrics: on a separate port, or on the main one behind a bearer token. */
   readonly metrics: { readonly enabled: boolean; readonly port: number | undefined; readonly host: string; readonly token: string | undefined };

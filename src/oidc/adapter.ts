@@ -4,7 +4,7 @@ import type { ClientStore, OidcPayload, OidcRecordStore } from '../stores/types.
 import { JWT_ACCESS_TOKEN_MODEL } from './jwt-access-tokens.ts';
 
 export interface SecurityEventSink {
-  (event: 'authorization_code_reuse' | 'refresh_token_reuse', details: { grantId?: string; clientId?: string; detectedBy: string }): void;
+  (event: 'authorization_code_reuse' | 'refresh_token_reuse' | 'refresh_token_grace_retry', details: { grantId?: string; clientId?: string; detectedBy: string }): void;
 }
 
 export interface AdapterOptions {
@@ -28,6 +28,39 @@ export function createOidcAdapterFactory(store: OidcRecordStore, clock: Clock, o
     model === 'RefreshToken' && options.refreshTokenGraceSeconds > 0 && typeof payload?.consumed === 'number'
     && epochSeconds(clock) - payload.consumed <= options.refreshTokenGraceSeconds;
 
+  // Chains (grantId + iiat, oidc-provider's "initial issued at" shared by every rotation of one
+  // refresh token) whose rotated token was just read inside the grace window; bounded.
+  // Kept for the grace window, so that concurrent retries each retire the others' successors.
+  const graceRetries = new Map<string, { rotations: number; at: number; survivor?: string }>();
+  const chainKey = (payload: OidcPayload) => `${String(payload.grantId)}\n${String(payload.iiat)}`;
+  const noteGraceRetry = (payload: OidcPayload) => {
+    const now = clock.now();
+    if (graceRetries.size >= 10_000) {
+      for (const [key, entry] of graceRetries) if (now - entry.at > options.refreshTokenGraceSeconds * 1000) graceRetries.delete(key);
+    }
+    const key = chainKey(payload);
+    graceRetries.set(key, { ...graceRetries.get(key), rotations: typeof payload.rotations === 'number' ? payload.rotations : 0, at: now });
+  };
+  /**
+   * A retry inside the grace window rotates the same token a second time. The successor issued
+   * the first time (and anything rotated from it since) must then die, or two live chains would
+   * descend from one refresh token (RFC 9700 §4.14.2).
+   */
+  const retireEarlierSuccessors = async (id: string, payload: OidcPayload) => {
+    const entry = graceRetries.get(chainKey(payload));
+    if (!entry || typeof payload.grantId !== 'string' || clock.now() - entry.at > options.refreshTokenGraceSeconds * 1000) return;
+    // Only a successor of the retried token itself (a later, ordinary rotation is no retry).
+    if (payload.rotations !== entry.rotations + 1) return;
+    // The latest retry's successor survives. Concurrent retries in this process agree on it: each
+    // names itself the survivor before listing, and spares whoever is the survivor when it deletes.
+    entry.survivor = id;
+    const chain = (await store.listByGrantId('RefreshToken', payload.grantId))
+      .filter((s) => s.payload.iiat === payload.iiat && typeof s.payload.rotations === 'number' && s.payload.rotations > entry.rotations);
+    const earlier = chain.filter((s) => s.id !== entry.survivor);
+    await Promise.all(earlier.map((s) => store.destroy('RefreshToken', s.id)));
+    options.onSecurityEvent('refresh_token_grace_retry', { grantId: payload.grantId, clientId: typeof payload.clientId === 'string' ? payload.clientId : undefined, detectedBy: `rotated token used again within the grace window; ${earlier.length} earlier successor(s) revoked` });
+  };
+
   const revokeFamily = async (grantId: string) => {
     await Promise.all([...GRANT_MEMBERS.map((model) => store.revokeByGrantId(model, grantId)), store.destroy('Grant', grantId)]);
   };
@@ -36,12 +69,14 @@ export function createOidcAdapterFactory(store: OidcRecordStore, clock: Clock, o
     async upsert(id, payload, expiresIn) {
       const expiresAt = typeof expiresIn === 'number' && expiresIn > 0 ? clock.now() + expiresIn * 1000 : undefined;
       await store.upsert(model, id, payload as OidcPayload, expiresAt);
+      if (model === 'RefreshToken' && graceRetries.size > 0) await retireEarlierSuccessors(id, payload as OidcPayload);
     },
     async find(id) {
       const payload = await store.find(model, id);
       // Inside the grace window a rotated refresh token reads as unused, so the client's
       // retry rotates again instead of revoking the family.
       if (payload && withinGrace(payload, model)) {
+        noteGraceRetry(payload);
         const { consumed: _consumed, ...unconsumed } = payload;
         return unconsumed as AdapterPayload;
       }
@@ -60,7 +95,10 @@ export function createOidcAdapterFactory(store: OidcRecordStore, clock: Clock, o
       // treated like a sequential second redemption: the whole grant is revoked (RFC 6749
       // §4.1.2 for codes, RFC 9700 §4.14.2 for refresh tokens), and it gets invalid_grant.
       const record = await store.find(model, id);
-      if (withinGrace(record, model)) return;
+      if (withinGrace(record, model)) {
+        noteGraceRetry(record!);
+        return;
+      }
       const grantId = typeof record?.grantId === 'string' ? record.grantId : undefined;
       if (grantId) await revokeFamily(grantId);
       const clientId = typeof record?.clientId === 'string' ? record.clientId : undefined;

@@ -34,7 +34,7 @@ type Ctx = { state?: { log?: Logger }; oidc?: { client?: { clientId: string }; p
 export function createSecurityEventSink(logger: Logger, metrics: Metrics): SecurityEventSink {
   const log = logger.child({ module: 'security' });
   return (event, details) => {
-    metrics.tokenReuse.inc({ kind: event === 'refresh_token_reuse' ? 'refresh_token' : 'authorization_code' });
+    metrics.tokenReuse.inc({ kind: event === 'refresh_token_reuse' ? 'refresh_token' : event === 'refresh_token_grace_retry' ? 'refresh_token_grace' : 'authorization_code' });
     log.warn({ securityEvent: event, ...details }, `security event: ${event.replaceAll('_', ' ')}`);
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger/logger.ts';
 import type { AuditTrail } from '../services/audit.service.ts';
 import type { Metrics } from '../services/metrics.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
+import { throttleClientAuthentication, type ClientAuthThrottleDeps } from './client-auth-throttle.ts';
 import { buildProviderConfiguration, type ProviderConfigurationDeps } from './configuration.ts';
 import { subscribeProviderEvents } from './events.ts';
 import { pinClientAssertionAudience } from './client-assertion-audience.ts';
@@ -27,6 +28,8 @@ export interface ProviderExtras {
   trustProxy: boolean;
   /** false: RP-initiated logout leaves the refresh tokens issued in the session alive. */
   revokeRefreshTokensOnLogout: boolean;
+  /** Store-backed limits on failed client authentication (client-auth-throttle.ts). */
+  clientAuthThrottle: ClientAuthThrottleDeps;
 }
 
 /**
@@ -51,6 +54,8 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
   provider.proxy = extras.trustProxy;
   pinClientAssertionAudience(provider);
   enforceClientSecretRules(provider, extras.clientSecretHashKey);
+  // After the exact-method rules, so that a secret sent the wrong way counts as a failure too.
+  throttleClientAuthentication(provider, extras.clientAuthThrottle, extras.logger);
   provider.use(protocolMiddleware(extras.jwtAccessTokens, extras.jwksMaxAgeSeconds));
   subscribeProviderEvents(provider, extras.logger, extras.security, extras.metrics);
   // oidc-provider revokes a grant at logout unless its session authorization "persists logout"

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { GENERATE_HINT, weakSecretReason } from '../config/secret-strength.ts';
 import { StartupError } from '../errors/app-error.ts';
-import { apiSchema, type ApiDefinition } from './apis.service.ts';
+import { apiSchema, OPENID_SCOPES, scopeName, type ApiDefinition } from './apis.service.ts';
 
 const absoluteUrl = z.url({ error: 'must be an absolute URL' }).refine((u) => !u.includes('#'), 'must not contain a fragment');
 
@@ -16,6 +17,26 @@ export const CLIENT_KINDS = ['public', 'web', 'service', 'resource_server'] as c
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 
 const CONFIDENTIAL_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+
+const OPENID_SCOPE_SET = new Set<string>(OPENID_SCOPES);
+
+/**
+ * `scope` (RFC 7591 §2) keeps oidc-provider's meaning: which OpenID scopes the client may ask
+ * for. API scopes are granted per API in `api_scopes`, the one place that says which API a
+ * scope is for; one written here is refused with a pointer there rather than ignored.
+ */
+const openIdScopes = z.string().max(1000).superRefine((value, ctx) => {
+  for (const scope of value.split(' ').filter(Boolean)) {
+    if (!OPENID_SCOPE_SET.has(scope)) ctx.addIssue({ code: 'custom', message: `"${scope}" is not an OpenID scope (${OPENID_SCOPES.join(', ')}); grant API scopes in api_scopes` });
+  }
+});
+
+/**
+ * API identifier → the scopes of that API the client may request (RFC 6749 §3.3, RFC 8707 §2).
+ * An API absent here is refused (invalid_target), even the default one; an empty list allows
+ * tokens for the API that carry no scope.
+ */
+const apiScopesSchema = z.record(z.string().max(2000), z.array(scopeName).max(200));
 
 /**
  * Client metadata accepted in the clients file (OIDC Dynamic Client Registration §2 names,
@@ -33,7 +54,8 @@ const clientInputSchema = z.strictObject({
   grant_types: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).optional(),
   token_endpoint_auth_method: z.enum(['none', ...CONFIDENTIAL_METHODS]).optional(),
   id_token_signed_response_alg: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
-  scope: z.string().max(1000).optional(),
+  scope: openIdScopes.optional(),
+  api_scopes: apiScopesSchema.optional(),
   logo_uri: absoluteUrl.optional(),
   client_uri: absoluteUrl.optional(),
   policy_uri: absoluteUrl.optional(),
@@ -76,6 +98,7 @@ function checkKindRules(client: ParsedClient, ctx: z.RefinementCtx): void {
   if (client.kind === 'resource_server' && grants.length > 0) issue('grant_types', 'must be empty for a resource_server client');
   if (client.kind === 'resource_server' && !client.api) issue('api', 'is required for a resource_server client (the API identifier it serves)');
   if (client.kind !== 'resource_server' && client.api) issue('api', 'is only for resource_server clients');
+  if (client.kind === 'resource_server' && client.api_scopes) issue('api_scopes', 'is not for resource_server clients (they introspect, they get no tokens)');
 }
 
 /** Fills in what each kind implies, so oidc-provider gets complete, consistent metadata. */
@@ -97,8 +120,13 @@ export interface Registry {
 
 const registryFileSchema = z.strictObject({ clients: z.array(z.unknown()), apis: z.array(z.unknown()).default([]) });
 
+export interface ClientsFileOptions {
+  /** Production: refuse client secrets that ship in the repository or are easy to guess. */
+  production?: boolean;
+}
+
 /** Parses and validates the clients file; every problem names the client (or API) and the field. */
-export function parseClientsFile(text: string, source: string): Registry {
+export function parseClientsFile(text: string, source: string, options: ClientsFileOptions = {}): Registry {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -115,9 +143,29 @@ export function parseClientsFile(text: string, source: string): Registry {
   const identifiers = new Set(apis.map((api) => api.identifier));
   for (const client of clients) {
     if (client.api && !identifiers.has(client.api)) problems.push(`client "${client.client_id}", field api: no API "${client.api}" is declared`);
+    // The example file's placeholder secret, copied unchanged, would let anyone get tokens as this client.
+    const weak = options.production && client.client_secret ? weakSecretReason(client.client_secret) : undefined;
+    if (weak) problems.push(`client "${client.client_id}", field client_secret: ${weak}; ${GENERATE_HINT} (or declare the client with \`keyward clients add\`, which generates its secret)`);
+    problems.push(...apiScopesProblems(client, apis).map((problem) => `client "${client.client_id}", field ${problem}`));
   }
   if (problems.length > 0) throw new StartupError(`Clients file ${source} is invalid: ${problems.join('; ')}`);
   return { clients, apis };
+}
+
+/** Grants that name an undeclared API or a scope the API does not declare: typos, refused at once. */
+export function apiScopesProblems(client: Pick<ClientMetadata, 'api_scopes'>, apis: readonly ApiDefinition[]): string[] {
+  const problems: string[] = [];
+  for (const [identifier, scopes] of Object.entries(client.api_scopes ?? {})) {
+    const api = apis.find((candidate) => candidate.identifier === identifier);
+    if (!api) {
+      problems.push(`api_scopes: no API "${identifier}" is declared`);
+      continue;
+    }
+    for (const scope of scopes) {
+      if (!Object.hasOwn(api.scopes, scope)) problems.push(`api_scopes: API "${identifier}" declares no scope "${scope}"`);
+    }
+  }
+  return problems;
 }
 
 function parseEntries<S extends z.ZodType>(entries: unknown[], schema: S, idField: string, noun: string, problems: string[]): z.output<S>[] {
@@ -138,7 +186,7 @@ function parseEntries<S extends z.ZodType>(entries: unknown[], schema: S, idFiel
   return parsed;
 }
 
-export async function loadClientsFile(path: string | undefined): Promise<Registry> {
+export async function loadClientsFile(path: string | undefined, options: ClientsFileOptions = {}): Promise<Registry> {
   if (!path) return { clients: [], apis: [] };
   let text: string;
   try {
@@ -146,5 +194,5 @@ export async function loadClientsFile(path: string | undefined): Promise<Registr
   } catch (error) {
     throw new StartupError(`Cannot read clients file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return parseClientsFile(text, path);
+  return parseClientsFile(text, path, options);
 }

@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../logger/logger.ts';
 import { randomToken } from '../lib/ids.ts';
+import { makePrivateDirectory, widerThanPrivate } from '../lib/private-files.ts';
 
 export interface OutgoingMail {
   to: string;
@@ -21,16 +22,21 @@ export interface Mailer {
  * also written there as a file and its link logged, so a newcomer can finish registration
  * without a mail server. Without SMTP (development only), the directory is the only outlet.
  */
-export function createMailer(options: { smtpUrl: string | undefined; from: string; directory: string | undefined }, logger: Logger): Mailer {
+export function createMailer(options: { smtpUrl: string | undefined; from: string; directory: string | undefined; logLinks?: boolean }, logger: Logger): Mailer {
   const log = logger.child({ module: 'mail' });
   const transport = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : undefined;
+  // Mails carry one-time verification and reset links: 0700 when Keyward makes the folder, a warning at start otherwise.
+  const wideMode = options.directory ? widerThanPrivate(options.directory) : undefined;
+  if (wideMode) log.warn({ directory: options.directory, mode: wideMode }, 'the mail folder is open to group or others: chmod 700 it');
   return {
     async send(mail) {
       if (options.directory) {
-        await mkdir(options.directory, { recursive: true });
+        await makePrivateDirectory(options.directory);
         const file = join(options.directory, `${new Date().toISOString().replaceAll(':', '-')}-${randomToken(4)}.txt`);
         await writeFile(file, `To: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n`, { mode: 0o600 });
-        log.info({ file, subject: mail.subject, link: mail.link }, 'mail written to the development mail folder');
+        // A live verification or reset link in a log is a credential in a log: development only.
+        const link = options.logLinks ? (mail.link ?? /https?:\/\/\S+/.exec(mail.text)?.[0]) : undefined;
+        log.info({ file, subject: mail.subject, ...(link ? { link } : {}) }, 'mail written to the development mail folder');
       }
       if (transport) {
         await transport.sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text });

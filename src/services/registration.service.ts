@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { emailSchema } from './email-address.ts';
 import type { AccountStore } from '../stores/types.ts';
 import type { AccountMail } from './account-mail.service.ts';
 import type { EmailOwnership } from './email-ownership.service.ts';
@@ -17,7 +17,7 @@ export type RegistrationResult =
   | { outcome: 'invalid'; errors: FieldErrors }
   | { outcome: 'throttled'; retryAfterSeconds: number };
 
-export const emailSchema = z.email({ error: 'Enter a valid email address.' }).max(254, 'Enter a valid email address.');
+export { emailSchema } from './email-address.ts';
 
 export type VerificationResult =
   | { outcome: 'verified'; accountId: string }

@@ -21,6 +21,8 @@ export interface OidcRecordStore {
   consume(model: string, id: string): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
   revokeByGrantId(model: string, grantId: string): Promise<void>;
+  /** Every live record of `model` in the grant, with its id (for refresh-token chain bookkeeping). */
+  listByGrantId(model: string, grantId: string): Promise<{ id: string; payload: OidcPayload }[]>;
   /** Deletes every record of `models` that belongs to the account (sessions, grants, tokens); returns how many. */
   revokeByAccountId(accountId: string, models: readonly string[]): Promise<number>;
   /** Physically removes expired records; returns how many. */
@@ -56,6 +58,39 @@ export interface ThrottleStore {
   reset(key: string): Promise<void>;
   /** Removes counters whose window ended; returns how many. */
   sweep(): Promise<number>;
+}
+
+/** A mail waiting in the outbox, as a worker claims it. */
+export interface OutboxMail {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** Delivery attempts so far, this one included. */
+  attempts: number;
+}
+
+/**
+ * Mail is sent outside the request that caused it (DESIGN.md, Side effects outside the
+ * request): the request only stores it here, so answering takes the same time whether or not
+ * a mail went out, and a crash between the two loses nothing.
+ */
+export interface MailOutboxStore {
+  enqueue(mail: { id: string; to: string; subject: string; text: string }): Promise<void>;
+  /**
+   * Leases up to `limit` mails that are due and not leased, for `leaseMs`, counting an attempt
+   * on each. Atomic: two workers never hold the same mail; a crashed worker's lease runs out
+   * and the mail is claimed again.
+   */
+  claim(limit: number, leaseMs: number): Promise<OutboxMail[]>;
+  /** Delivered: the mail (and the link in it) leaves the store. */
+  complete(id: string): Promise<void>;
+  /** Not delivered: due again at `retryAt`, or, with undefined, given up (kept for the operator). */
+  fail(id: string, retryAt: number | undefined, error: string): Promise<void>;
+  /** Mails not yet delivered or given up. */
+  pending(): Promise<number>;
+  /** Removes given-up mails older than `before` (epoch ms); returns how many. */
+  sweepAbandoned(before: number): Promise<number>;
 }
 
 export interface AuditEvent {
@@ -112,6 +147,11 @@ export interface SigningKeyStore {
   rotate(expectedCurrent: readonly string[], newNext: StoredSigningKey[], now: number): Promise<boolean>;
   /** Deletes previous keys that became previous at or before `cutoff` (epoch ms); returns their kids. */
   retirePrevious(cutoff: number): Promise<string[]>;
+  /**
+   * Replaces a key's stored private JWK only if it still is `expected` (compare-and-set), for
+   * re-encryption at rest; state and dates are untouched. Resolves false when it changed or is gone.
+   */
+  replacePrivateJwk(kid: string, expected: Record<string, unknown>, privateJwk: Record<string, unknown>): Promise<boolean>;
 }
 
 export interface FederatedIdentity {
@@ -148,6 +188,10 @@ export interface ClientStore {
 export interface SecretStore {
   /** Stores `value` under `name` unless a value exists; returns the stored value either way. */
   getOrCreate(name: string, value: string): Promise<string>;
+  /** Every stored secret (for re-encryption at rest), by name. */
+  list(): Promise<{ name: string; value: string }[]>;
+  /** Replaces the value only if it still is `expected` (compare-and-set); false when it changed or is gone. */
+  replace(name: string, expected: string, value: string): Promise<boolean>;
 }
 
 export interface AccountRecord {
@@ -196,6 +240,7 @@ export interface Stores {
   readonly oneTimeTokens: OneTimeTokenStore;
   readonly throttle: ThrottleStore;
   readonly audit: AuditStore;
+  readonly mailOutbox: MailOutboxStore;
   /** Creates tables and indexes; idempotent. */
   migrate(): Promise<void>;
   /** Throws when the schema is missing or outdated. */

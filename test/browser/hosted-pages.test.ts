@@ -110,6 +110,7 @@ describe('hosted pages in a real browser', () => {
     await signIn(password);
     expect(await errorSummary()).toContain('Confirm your email address first');
 
+    await keyward.flushMail();
     await page.goto(latestLink(mailDirectory, email, /Confirm your email/));
     await screenshot(page, '05-confirm-email');
     await expectAccessible(page);
@@ -163,6 +164,7 @@ describe('hosted pages in a real browser', () => {
     await follow('button:has-text("Send the link")');
     expect(await heading()).toBe('Check your email');
 
+    await keyward.flushMail();
     await page.goto(latestLink(mailDirectory, email, /Reset your/));
     expect(await heading()).toBe('Choose a new password');
     await screenshot(page, '11-reset-password');

@@ -153,6 +153,22 @@ export function describeStoreContract(backendName: string, createBackend: () => 
       });
     });
 
+    describe('OidcRecordStore listByGrantId', () => {
+      it('lists the live records of one model in one grant, consumed ones marked', async () => {
+        await stores.oidcRecords.upsert('RefreshToken', 'r1', { jti: 'r1', grantId: 'g1' }, clock.now() + HOUR);
+        await stores.oidcRecords.upsert('RefreshToken', 'r2', { jti: 'r2', grantId: 'g1' }, clock.now() + HOUR);
+        await stores.oidcRecords.upsert('RefreshToken', 'r3', { jti: 'r3', grantId: 'g2' }, clock.now() + HOUR);
+        await stores.oidcRecords.upsert('AccessToken', 'a1', { jti: 'a1', grantId: 'g1' }, clock.now() + HOUR);
+        await stores.oidcRecords.upsert('RefreshToken', 'r4', { jti: 'r4', grantId: 'g1' }, clock.now() + 10);
+        await stores.oidcRecords.consume('RefreshToken', 'r1');
+        clock.advance(10);
+        const listed = await stores.oidcRecords.listByGrantId('RefreshToken', 'g1');
+        expect(listed.map((r) => r.id).sort()).toEqual(['r1', 'r2']);
+        expect(typeof listed.find((r) => r.id === 'r1')!.payload.consumed).toBe('number');
+        expect(listed.find((r) => r.id === 'r2')!.payload.consumed).toBeUndefined();
+      });
+    });
+
     describe('OneTimeTokenStore', () => {
       const token = (hash: string, ttl = HOUR) => ({ tokenHash: hash, purpose: 'reset_password' as const, accountId: 'acc', expiresAt: clock.now() + ttl });
 
@@ -190,8 +206,49 @@ export function describeStoreContract(backendName: string, createBackend: () => 
         await stores.oneTimeTokens.invalidateAll('acc', 'reset_password');
         expect(await stores.oneTimeTokens.consume('h4', 'reset_password')).toBeUndefined();
         expect(await stores.oneTimeTokens.consume('h5', 'reset_password')).toBeUndefined();
-        expect(await stores.oneTimeTokens.ownerOf('h6', 'reset_password')).toBe('acc');
+        expect(await stores.oneTimeTokens.ownerOf('h6', 'reset_password')).toBe('other');
         expect(await stores.oneTimeTokens.sweep()).toBe(2);
+      });
+    });
+
+    describe('MailOutboxStore', () => {
+      const mail = (id: string) => ({ id, to: `${id}@example.com`, subject: `About ${id}`, text: `Body of ${id}` });
+
+      it('hands a due mail to one claimer at a time, and removes it once delivered', async () => {
+        await stores.mailOutbox.enqueue(mail('m1'));
+        const other = await backend.openSecondConnection(clock);
+        try {
+          const [mine, theirs] = await Promise.all([stores.mailOutbox.claim(10, 60_000), other.mailOutbox.claim(10, 60_000)]);
+          expect([...mine, ...theirs]).toEqual([{ id: 'm1', to: 'm1@example.com', subject: 'About m1', text: 'Body of m1', attempts: 1 }]);
+        } finally {
+          await other.close();
+        }
+        expect(await stores.mailOutbox.claim(10, 60_000)).toEqual([]);
+        await stores.mailOutbox.complete('m1');
+        expect(await stores.mailOutbox.pending()).toBe(0);
+      });
+
+      it('claims a mail again when its lease runs out (a crashed worker) and when a retry is due', async () => {
+        await stores.mailOutbox.enqueue(mail('m2'));
+        expect(await stores.mailOutbox.claim(1, 1000)).toHaveLength(1);
+        clock.advance(1000);
+        const again = await stores.mailOutbox.claim(1, 1000);
+        expect(again[0]).toMatchObject({ id: 'm2', attempts: 2 });
+        await stores.mailOutbox.fail('m2', clock.now() + 5000, 'smtp said no');
+        expect(await stores.mailOutbox.claim(1, 1000)).toEqual([]);
+        clock.advance(5000);
+        expect((await stores.mailOutbox.claim(1, 1000))[0]).toMatchObject({ id: 'm2', attempts: 3 });
+      });
+
+      it('keeps given-up mails out of the queue until swept', async () => {
+        await stores.mailOutbox.enqueue(mail('m3'));
+        await stores.mailOutbox.enqueue(mail('m4'));
+        await stores.mailOutbox.claim(1, 1000);
+        await stores.mailOutbox.fail('m3', undefined, 'mailbox does not exist');
+        expect(await stores.mailOutbox.pending()).toBe(1);
+        expect((await stores.mailOutbox.claim(10, 1000)).map((m) => m.id)).toEqual(['m4']);
+        clock.advance(10);
+        expect(await stores.mailOutbox.sweepAbandoned(clock.now())).toBe(1);
       });
     });
 
@@ -307,6 +364,15 @@ export function describeStoreContract(backendName: string, createBackend: () => 
           await other.close();
         }
       });
+
+      it('replaces a private JWK only while it is still the expected one, keeping state and dates', async () => {
+        await stores.signingKeys.initialiseIfEmpty([key('c1'), key('n1', 'next')]);
+        const replacement = { kty: 'EC', kid: 'c1', d: 'other' };
+        expect(await stores.signingKeys.replacePrivateJwk('c1', { kty: 'EC', kid: 'c1', d: 'stale' }, replacement)).toBe(false);
+        expect(await stores.signingKeys.replacePrivateJwk('c1', key('c1').privateJwk, replacement)).toBe(true);
+        expect(await stores.signingKeys.replacePrivateJwk('gone', key('gone').privateJwk, replacement)).toBe(false);
+        expect(await stores.signingKeys.list()).toEqual([{ ...key('c1'), privateJwk: replacement }, key('n1', 'next')]);
+      });
     });
 
     describe('FederatedIdentityStore', () => {
@@ -344,6 +410,16 @@ export function describeStoreContract(backendName: string, createBackend: () => 
         expect(await stores.secrets.getOrCreate('cookie', 'one')).toBe('one');
         expect(await stores.secrets.getOrCreate('cookie', 'two')).toBe('one');
         expect(await stores.secrets.getOrCreate('other', 'three')).toBe('three');
+      });
+
+      it('lists every secret and replaces one only while it still has the expected value', async () => {
+        await stores.secrets.getOrCreate('b', 'one');
+        await stores.secrets.getOrCreate('a', 'two');
+        expect(await stores.secrets.replace('b', 'stale', 'three')).toBe(false);
+        expect(await stores.secrets.replace('b', 'one', 'three')).toBe(true);
+        expect(await stores.secrets.replace('missing', 'one', 'three')).toBe(false);
+        expect(await stores.secrets.list()).toEqual([{ name: 'a', value: 'two' }, { name: 'b', value: 'three' }]);
+        expect(await stores.secrets.getOrCreate('b', 'four')).toBe('three');
       });
     });
 

@@ -25,6 +25,8 @@ export interface TestKeyward {
   readonly databaseFile: string;
   readonly running: RunningServer;
   readonly logs: CapturedLogs;
+  /** Delivers every mail waiting in the outbox now (requests only store mail). */
+  flushMail(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +40,7 @@ export interface TestKeywardOptions {
   env?: Record<string, string>;
   /** The clock Keyward's stores and adapter use (oidc-provider itself keeps the system clock). */
   clock?: Clock;
-  /** More clients and APIs for the clients file (the test web client is always there). */
+  /** More clients and APIs for the clients file (the test web client is always there; one with its client_id replaces it). */
   registry?: { clients?: object[]; apis?: object[] };
 }
 
@@ -47,8 +49,10 @@ export async function startTestKeyward(options: TestKeywardOptions = {}): Promis
   const dir = tempDir();
   const databaseFile = options.databaseFile ?? join(dir, 'keyward.sqlite');
   const clientsFile = join(dir, 'clients.json');
+  const clients = options.registry?.clients ?? [];
+  const replacesWebClient = clients.some((client) => (client as { client_id?: string }).client_id === TEST_WEB_CLIENT.client_id);
   writeFileSync(clientsFile, JSON.stringify({
-    clients: [TEST_WEB_CLIENT, ...(options.registry?.clients ?? [])],
+    clients: [...(replacesWebClient ? [] : [TEST_WEB_CLIENT]), ...clients],
     apis: options.registry?.apis ?? [],
   }));
   const port = options.port ?? (await freePort());
@@ -68,7 +72,7 @@ export async function startTestKeyward(options: TestKeywardOptions = {}): Promis
   }, false);
   const logs = captureLogger();
   const running = await startServer(config, { logger: logs.logger, ...(options.clock ? { clock: options.clock } : {}) });
-  return { issuer, port, databaseFile, running, logs, stop: () => running.stop() };
+  return { issuer, port, databaseFile, running, logs, flushMail: () => running.container.mailOutbox.drain(), stop: () => running.stop() };
 }
 
 /** An API issuing JWT access tokens with account claims, and the clients that go with it. */
@@ -91,6 +95,11 @@ export const TEST_SERVICE_CLIENT = {
   kind: 'service',
   client_secret: 'nightly-job-secret-0123456789abcdef0123456789',
 } as const;
+
+/** `client` granted every scope of each API (the clients file's `api_scopes`). */
+export function grantAll<C extends object>(client: C, ...apis: { identifier: string; scopes: Record<string, string> }[]): C & { api_scopes: Record<string, string[]> } {
+  return { ...client, api_scopes: Object.fromEntries(apis.map((api) => [api.identifier, Object.keys(api.scopes)])) };
+}
 
 export const basicAuthorization = (client: { client_id: string; client_secret: string }) =>
   `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}`;

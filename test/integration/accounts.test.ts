@@ -46,6 +46,7 @@ describe('account pages', () => {
     expect(fresh.status).toBe(200);
     expect(taken.status).toBe(200);
     expect(normalise(taken.html).replace('demo@keyward.test', 'X')).toBe(normalise(fresh.html).replace('new-person@example.com', 'X'));
+    await keyward.flushMail();
     expect(mailsTo(mail, 'demo@keyward.test').map((m) => m.subject)).toContain('You already have a Keyward account');
     expect(mailsTo(mail, 'new-person@example.com').map((m) => m.subject)).toContain('Confirm your email for Keyward');
   });
@@ -74,6 +75,7 @@ describe('account pages', () => {
     const unknown = await submit('/forgot-password', { email: 'nobody-here@example.com' });
     expect(known.status).toBe(unknown.status);
     expect(normalise(known.html).replace('demo@keyward.test', 'X')).toBe(normalise(unknown.html).replace('nobody-here@example.com', 'X'));
+    await keyward.flushMail();
     expect(mailsTo(mail, 'nobody-here@example.com')).toHaveLength(0);
   });
 
@@ -93,6 +95,7 @@ describe('account pages', () => {
     const agent = new UserAgent();
     const tokens = await completeCodeFlow(rp, { agent });
     await submit('/forgot-password', { email: 'demo@keyward.test' });
+    await keyward.flushMail();
     const link = new URL(latestLink(mail, 'demo@keyward.test', /Reset your/));
     const path = `${link.pathname}${link.search}`;
     const done = await submit(path, { token: link.searchParams.get('token')!, password: 'the new demo passphrase', password_confirmation: 'the new demo passphrase' });
@@ -109,6 +112,7 @@ describe('account pages', () => {
 
   it('expires reset links after 30 minutes and verification links after their lifetime', async () => {
     await submit('/forgot-password', { email: 'new-person@example.com' });
+    await keyward.flushMail();
     const reset = latestLink(mail, 'new-person@example.com', /Reset your/);
     const verify = latestLink(mail, 'new-person@example.com', /Confirm your email/);
     clock.advance(30 * 60 * 1000);
@@ -120,6 +124,7 @@ describe('account pages', () => {
 
   it('stores only a hash of each link token', async () => {
     await submit('/forgot-password', { email: 'race@example.com' });
+    await keyward.flushMail();
     const token = new URL(latestLink(mail, 'Race@Example.com', /Reset your/)).searchParams.get('token')!;
     expect(token).toMatch(/^[\w-]{43}$/);
     expect(await keyward.running.container.stores.oneTimeTokens.ownerOf(token, 'reset_password')).toBeUndefined();

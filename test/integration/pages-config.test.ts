@@ -57,6 +57,7 @@ describe('hosted pages configuration', () => {
       const agent = new UserAgent();
       const csrf = csrfTokenIn(await (await agent.get(`${keyward.issuer}/forgot-password`)).text());
       await agent.postForm(`${keyward.issuer}/forgot-password`, { _csrf: csrf, email: DEMO_ACCOUNT.email });
+      await keyward.flushMail();
       const mail = delivered.find((m) => m.to.includes(DEMO_ACCOUNT.email));
       expect(mail?.body).toMatch(/Subject: Reset your Acme ID password/);
       const decoded = mail!.body.replace(/=\r?\n/g, '').replaceAll('=3D', '='); // quoted-printable
@@ -79,7 +80,7 @@ describe('hosted pages configuration', () => {
   describe('behind a TLS-terminating proxy', () => {
     let keyward: TestKeyward;
     beforeAll(async () => {
-      keyward = await startTestKeyward({ env: { ISSUER: 'https://id.example.test', TRUST_PROXY: 'true' } });
+      keyward = await startTestKeyward({ env: { ISSUER: 'https://id.example.test', TRUST_PROXY: 'true', DEMO_DATA: 'false' } });
     });
     afterAll(async () => keyward?.stop());
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +97,13 @@ describe('loadConfig', () => {
   });
 
   describe('in production', () => {
-    const secure = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_SECRETS: 's'.repeat(40), SMTP_URL: 'smtps://user:pass@smtp.example.com', TRUST_PROXY: 'true' };
+    const secure = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_SECRETS: randomBytes(32).toString('base64'), SMTP_URL: 'smtps://user:pass@smtp.example.com', TRUST_PROXY: 'true' };
+
+    it('keeps demo data to a loopback issuer, in development too', () => {
+      expect(load({ NODE_ENV: 'development', ISSUER: 'https://id.example.com' }).demoData).toBe(false);
+      expect(load({ NODE_ENV: 'development', ISSUER: 'http://127.0.0.1:3000' }).demoData).toBe(true);
+      expect(problemsOf({ NODE_ENV: 'development', ISSUER: 'https://id.example.com', DEMO_DATA: 'true' })).toEqual([expect.stringMatching(/^DEMO_DATA: the demo user has a published password/)]);
+    });
 
     it('accepts an https issuer with cookie secrets and turns demo data off', () => {
       const config = load(secure);
@@ -107,6 +114,7 @@ describe('loadConfig', () => {
     it('refuses an http issuer, missing cookie secrets, demo data and missing SMTP, all together', () => {
       const problems = problemsOf({ NODE_ENV: 'production', ISSUER: 'http://id.example.com', DEMO_DATA: 'true' });
       expect(problems).toEqual([
+        expect.stringMatching(/^DEMO_DATA: the demo user has a published password/),
         expect.stringMatching(/^ISSUER: must be an https/),
         expect.stringMatching(/^COOKIE_SECRETS: required in production/),
         expect.stringMatching(/^DEMO_DATA: /),
@@ -120,6 +128,35 @@ describe('loadConfig', () => {
 
     it('accepts an http issuer only when explicitly allowed', () => {
       expect(load({ ...secure, ISSUER: 'http://id.internal', ALLOW_HTTP_ISSUER: 'true' }).issuer).toBe('http://id.internal');
+    });
+
+    it('refuses every secret setting that is a shipped value, a placeholder or low-entropy, naming the setting and how to make one', () => {
+      const strong = () => randomBytes(32).toString('base64');
+      const weak = {
+        COOKIE_SECRETS: `${strong()},${'s'.repeat(40)}`,
+        METRICS_ENABLED: 'true', METRICS_TOKEN: 'replace-with-at-least-32-random-characters-0000',
+        GOOGLE_CLIENT_ID: 'g', GOOGLE_CLIENT_SECRET: 'changeme',
+        GITHUB_CLIENT_ID: 'h', GITHUB_CLIENT_SECRET: 'x'.repeat(40),
+        OIDC_UPSTREAMS: JSON.stringify([{ id: 'corp', name: 'Corp', issuer: 'https://sso.corp.example', client_id: 'c', client_secret: 'secret-secret-secret' }]),
+        KEYWARD_ENCRYPTION_KEY: `${'k'.repeat(32)},${strong()}`,
+        DATABASE_URL: 'mongodb://keyward:changeme@db1:27017,db2:27017/keyward?replicaSet=rs0',
+        SMTP_URL: 'smtp://user:password@smtp.example.com:587',
+      };
+      const problems = problemsOf({ ...secure, ...weak });
+      expect(problems).toEqual([
+        expect.stringMatching(/^COOKIE_SECRETS \(the 2nd one\): is too predictable \(about 0 bits .*\); generate a real one with `openssl rand -base64 32`$/),
+        expect.stringMatching(/^KEYWARD_ENCRYPTION_KEY \(the 1st one\): is too predictable/),
+        expect.stringMatching(/^METRICS_TOKEN: is a value shipped in the Keyward repository .*`openssl rand -base64 32`$/),
+        expect.stringMatching(/^GOOGLE_CLIENT_SECRET: looks like a placeholder \(it contains "change"\)/),
+        expect.stringMatching(/^GITHUB_CLIENT_SECRET: is too predictable/),
+        expect.stringMatching(/^OIDC_UPSTREAMS "corp" client_secret: looks like a placeholder \(it contains "secret"\)/),
+        expect.stringMatching(/^SMTP_URL: carries a password shipped in the Keyward repository/),
+        expect.stringMatching(/^DATABASE_URL: carries a placeholder password/),
+      ]);
+      for (const problem of problems) expect(problem).not.toMatch(/ssssssss|kkkkkkkk|changeme|replace-with|secret-secret|:password@/);
+      // Development and test accept the same values.
+      expect(() => load({ ...weak, GOOGLE_CLIENT_SECRET: 'changeme' })).not.toThrow();
+      expect(() => load({ ...weak, NODE_ENV: 'test' })).not.toThrow();
     });
   });
 });

@@ -15,5 +15,11 @@ describe('documentation', () => {
     const { clients, apis } = parseClientsFile(readFileSync('config/clients.example.json', 'utf8'), 'config/clients.example.json');
     expect(clients.map((c) => c.kind)).toEqual(['public', 'web', 'service', 'resource_server']);
     expect(apis.map((a) => a.identifier)).toEqual(['https://api.example.com']);
+    // Every client that gets tokens shows its API grants (nothing is granted by default).
+    expect(clients.filter((c) => c.kind !== 'resource_server').every((c) => c.api_scopes?.['https://api.example.com']?.length)).toBe(true);
+  });
+
+  it('the Docker clients file is valid', () => {
+    expect(() => parseClientsFile(readFileSync('docker/clients.json', 'utf8'), 'docker/clients.json')).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { UpstreamConfig } from '../../config/schema.ts';
+import { singleEmailAddress } from '../email-address.ts';
 
 /** What Keyward learns about a person from an upstream. */
 export interface UpstreamProfile {
@@ -78,7 +79,7 @@ export function createOidcUpstream(config: UpstreamConfig): UpstreamClient {
         const tokens = await oidc.authorizationCodeGrant(await configuration(), callback, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
         const claims = tokens.claims()!;
         const text = (value: unknown) => (typeof value === 'string' && value.length <= 500 ? value : undefined);
-        return { subject: claims.sub, email: text(claims.email)?.toLowerCase(), emailVerified: claims.email_verified === true, name: text(claims.name), picture: text(claims.picture) };
+        return { subject: claims.sub, email: singleEmailAddress(claims.email), emailVerified: claims.email_verified === true, name: text(claims.name), picture: text(claims.picture) };
       } catch (error) {
         throw failure(error);
       }
@@ -118,7 +119,8 @@ export function createGithubUpstream(config: UpstreamConfig): UpstreamClient {
         const tokens = await oidc.authorizationCodeGrant(configuration, callback, { pkceCodeVerifier: codeVerifier, expectedState: state });
         const [user, emails] = await Promise.all([api('/user', tokens.access_token, githubUser), api('/user/emails', tokens.access_token, githubEmails)]);
         const primary = emails.find((e) => e.primary && e.verified);
-        return { subject: String(user.id), email: primary?.email.toLowerCase(), emailVerified: Boolean(primary), name: user.name ?? user.login, picture: user.avatar_url ?? undefined };
+        const email = singleEmailAddress(primary?.email);
+        return { subject: String(user.id), email, emailVerified: Boolean(email), name: user.name ?? user.login, picture: user.avatar_url ?? undefined };
       } catch (error) {
         throw failure(error);
       }

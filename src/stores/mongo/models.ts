@@ -58,6 +58,16 @@ audit.index({ at: -1 }, { name: 'at' });
 audit.index({ accountId: 1, at: -1 }, { partialFilterExpression: { accountId: { $type: 'string' } }, name: 'account_at' });
 audit.index({ event: 1, at: -1 }, { name: 'event_at' });
 
+export interface MailOutboxDoc {
+  _id: string; recipient: string; subject: string; body: string; createdAt: number; attempts: number;
+  nextAttemptAt: number; leaseUntil?: number | null; lastError?: string | null; abandonedAt?: number | null;
+}
+const mailOutbox = new Schema<MailOutboxDoc>({
+  _id: String, recipient: String, subject: String, body: String, createdAt: Number, attempts: Number,
+  nextAttemptAt: Number, leaseUntil: Number, lastError: String, abandonedAt: Number,
+}, options);
+mailOutbox.index({ abandonedAt: 1, nextAttemptAt: 1 }, { name: 'due' });
+
 export function createModels(connection: Connection) {
   return {
     oidcRecords: connection.model('OidcRecord', oidcRecord, 'oidc_records'),
@@ -69,6 +79,7 @@ export function createModels(connection: Connection) {
     oneTimeTokens: connection.model('OneTimeToken', oneTimeToken, 'one_time_tokens'),
     throttle: connection.model('ThrottleCounter', throttle, 'throttle_counters'),
     audit: connection.model('AuditEvent', audit, 'audit_events'),
+    mailOutbox: connection.model('MailOutbox', mailOutbox, 'mail_outbox'),
   };
 }
 

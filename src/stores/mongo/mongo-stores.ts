@@ -5,6 +5,7 @@ import type { Stores } from '../types.ts';
 import { createMongoAccountStore, createMongoFederatedIdentityStore } from './account.store.ts';
 import { createMongoConnection } from './connection.ts';
 import { createMongoClientStore, createMongoSecretStore, createMongoSigningKeyStore } from './key-material.store.ts';
+import { createMongoMailOutboxStore } from './mail-outbox.store.ts';
 import { createModels } from './models.ts';
 import { createMongoOidcRecordStore } from './oidc-record.store.ts';
 import { createMongoAuditStore, createMongoOneTimeTokenStore, createMongoThrottleStore } from './security.store.ts';
@@ -26,6 +27,7 @@ export function createMongoStores(config: MongoDatabaseConfig, clock: Clock): St
     oneTimeTokens: createMongoOneTimeTokenStore(models, clock),
     throttle: createMongoThrottleStore(models, clock),
     audit: createMongoAuditStore(models),
+    mailOutbox: createMongoMailOutboxStore(models, clock),
     async connected() {
       await connection.asPromise();
     },

@@ -45,6 +45,10 @@ export function createMongoOidcRecordStore(models: MongoModels, clock: Clock): O
     async revokeByGrantId(model, grantId) {
       await oidcRecords.deleteMany({ model, grantId });
     },
+    async listByGrantId(model, grantId) {
+      const docs = await oidcRecords.find({ model, grantId, ...live() }, { id: 1, payload: 1, consumedAt: 1 }).lean();
+      return docs.map((doc) => ({ id: doc.id, payload: toPayload(doc)! }));
+    },
     async revokeByAccountId(accountId, models) {
       return (await oidcRecords.deleteMany({ accountId, model: { $in: [...models] } })).deletedCount;
     },

@@ -122,6 +122,24 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX federated_identities_account ON federated_identities (account_id);
     `,
   },
+  {
+    version: 5,
+    sql: `
+      CREATE TABLE mail_outbox (
+        id TEXT PRIMARY KEY,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_until INTEGER,
+        last_error TEXT,
+        abandoned_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE abandoned_at IS NULL;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -25,6 +25,7 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
   const consume = db.prepare(`UPDATE oidc_records SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL AND ${LIVE}`);
   const destroy = db.prepare('DELETE FROM oidc_records WHERE model = ? AND id = ?');
   const revokeByGrantId = db.prepare('DELETE FROM oidc_records WHERE model = ? AND grant_id = ?');
+  const listByGrantId = db.prepare(`SELECT id, payload, consumed_at FROM oidc_records WHERE model = ? AND grant_id = ? AND ${LIVE}`);
   const revokeByAccount = db.prepare('DELETE FROM oidc_records WHERE account_id = ? AND model IN (SELECT value FROM json_each(?))');
   const sweep = db.prepare('DELETE FROM oidc_records WHERE expires_at IS NOT NULL AND expires_at <= ?');
 
@@ -62,6 +63,9 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
     },
     async revokeByGrantId(model, grantId) {
       revokeByGrantId.run(model, grantId);
+    },
+    async listByGrantId(model, grantId) {
+      return (listByGrantId.all(model, grantId, clock.now()) as unknown as (Row & { id: string })[]).map((row) => ({ id: row.id, payload: toPayload(row)! }));
     },
     async revokeByAccountId(accountId, models) {
       return Number(revokeByAccount.run(accountId, JSON.stringify(models)).changes);

@@ -1,6 +1,6 @@
 import { StartupError } from '../../errors/app-error.ts';
 import type { Clock } from '../../lib/clock.ts';
-import type { AccountStore, AuditStore, ClientStore, FederatedIdentityStore, OidcRecordStore, OneTimeTokenStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
+import type { AccountStore, AuditStore, ClientStore, FederatedIdentityStore, MailOutboxStore, OidcRecordStore, OneTimeTokenStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
 import { createSqliteAuditStore } from './audit.store.ts';
 import { createSqliteClientStore } from './client.store.ts';
 import { createSqliteFederatedIdentityStore } from './federated-identity.store.ts';
@@ -8,6 +8,7 @@ import { createSqliteOneTimeTokenStore } from './one-time-token.store.ts';
 import { createSqliteThrottleStore } from './throttle.store.ts';
 import { createSqliteAccountStore } from './account.store.ts';
 import { openSqlite, type SqliteOptions } from './database.ts';
+import { createSqliteMailOutboxStore } from './mail-outbox.store.ts';
 import { createSqliteSecretStore, createSqliteSigningKeyStore } from './key-material.store.ts';
 import { LATEST_SCHEMA_VERSION, currentVersion, migrate } from './migrations.ts';
 import { createSqliteOidcRecordStore } from './oidc-record.store.ts';
@@ -27,6 +28,7 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
   let oneTimeTokens: OneTimeTokenStore | undefined;
   let throttle: ThrottleStore | undefined;
   let audit: AuditStore | undefined;
+  let mailOutbox: MailOutboxStore | undefined;
   return {
     get oidcRecords() {
       return (oidcRecords ??= createSqliteOidcRecordStore(db, clock));
@@ -54,6 +56,9 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
     },
     get audit() {
       return (audit ??= createSqliteAuditStore(db));
+    },
+    get mailOutbox() {
+      return (mailOutbox ??= createSqliteMailOutboxStore(db, clock));
     },
     async migrate() {
       migrate(db, clock.now());

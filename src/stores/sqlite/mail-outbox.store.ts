@@ -1,0 +1,51 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { Clock } from '../../lib/clock.ts';
+import type { MailOutboxStore, OutboxMail } from '../types.ts';
+
+interface Row {
+  id: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  attempts: number;
+}
+
+export function createSqliteMailOutboxStore(db: DatabaseSync, clock: Clock): MailOutboxStore {
+  const enqueue = db.prepare('INSERT INTO mail_outbox (id, recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)');
+  // One statement selects and leases: SQLite runs it as one write, so no two workers
+  // (processes on the same file included) lease the same mail.
+  const claim = db.prepare(`
+    UPDATE mail_outbox SET lease_until = :now + :lease, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM mail_outbox
+      WHERE abandoned_at IS NULL AND next_attempt_at <= :now AND (lease_until IS NULL OR lease_until <= :now)
+      ORDER BY next_attempt_at LIMIT :limit)
+    RETURNING id, recipient, subject, body, attempts`);
+  const complete = db.prepare('DELETE FROM mail_outbox WHERE id = ?');
+  const retry = db.prepare('UPDATE mail_outbox SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?');
+  const abandon = db.prepare('UPDATE mail_outbox SET abandoned_at = ?, lease_until = NULL, last_error = ? WHERE id = ?');
+  const pending = db.prepare('SELECT count(*) AS n FROM mail_outbox WHERE abandoned_at IS NULL');
+  const sweep = db.prepare('DELETE FROM mail_outbox WHERE abandoned_at IS NOT NULL AND abandoned_at < ?');
+  return {
+    async enqueue({ id, to, subject, text }) {
+      enqueue.run(id, to, subject, text, clock.now(), clock.now());
+    },
+    async claim(limit, leaseMs) {
+      const rows = claim.all({ now: clock.now(), lease: leaseMs, limit }) as unknown as Row[];
+      return rows.map((row): OutboxMail => ({ id: row.id, to: row.recipient, subject: row.subject, text: row.body, attempts: row.attempts }));
+    },
+    async complete(id) {
+      complete.run(id);
+    },
+    async fail(id, retryAt, error) {
+      if (retryAt === undefined) abandon.run(clock.now(), error.slice(0, 500), id);
+      else retry.run(retryAt, error.slice(0, 500), id);
+    },
+    async pending() {
+      return Number((pending.get() as { n: number }).n);
+    },
+    async sweepAbandoned(before) {
+      return Number(sweep.run(before).changes);
+    },
+  };
+}
