@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
+import { attemptSignIn } from '../helpers/sign-in-attempt.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
-import { csrfTokenIn, locationOf, UserAgent } from '../helpers/user-agent.ts';
 
 /**
  * A client writes whatever it likes into X-Forwarded-For; only the entries the trusted proxies
@@ -17,19 +16,7 @@ describe.each([[1], [2]])('X-Forwarded-For behind %i trusted proxies', (hops) =>
   // What the proxies append: the client's real address, then (two hops) the first proxy's.
   const appended = hops === 1 ? '198.51.100.77' : '198.51.100.77, 10.0.0.2';
 
-  async function attempt(i: number): Promise<number> {
-    const agent = new UserAgent();
-    const headers = { 'x-forwarded-for': `203.0.113.${i}, ${appended}` };
-    const started = await startAuthorization(await discoverTestClient(keyward.issuer));
-    const login = locationOf(await agent.request(started.url, { headers }), keyward.issuer);
-    const page = await (await agent.request(login, { headers })).text();
-    const response = await agent.request(`${login}/login`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrfTokenIn(page), email: `someone-${i}@example.com`, password: 'guessed password' }),
-    });
-    return response.status;
-  }
+  const attempt = (i: number) => attemptSignIn(keyward.issuer, { email: `someone-${i}@example.com`, password: 'guessed password' }, { 'x-forwarded-for': `203.0.113.${i}, ${appended}` });
 
   it('counts forged leftmost addresses against the real client, and audits the real address', async () => {
     const statuses: number[] = [];

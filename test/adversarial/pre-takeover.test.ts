@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { latestLink, mailsTo } from '../helpers/mailbox.ts';
 import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
+import { attemptSignIn } from '../helpers/sign-in-attempt.ts';
 import { freePort, startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startUpstreamProvider } from '../helpers/upstreams.ts';
@@ -33,13 +34,8 @@ async function federatedSignIn(keyward: TestKeyward, google: Awaited<ReturnType<
   throw new Error('never came back from the upstream');
 }
 
-/** Posts a password sign-in in a fresh browser; 303 means signed in. */
-async function passwordSignIn(keyward: TestKeyward, email: string, password: string): Promise<number> {
-  const agent = new UserAgent();
-  const login = locationOf(await agent.get((await startAuthorization(await discoverTestClient(keyward.issuer))).url), keyward.issuer);
-  const csrf = csrfTokenIn(await (await agent.get(login)).text());
-  return (await agent.postForm(`${login}/login`, { _csrf: csrf, email, password })).status;
-}
+/** A password sign-in in a fresh browser; 303 means signed in. */
+const passwordSignIn = (keyward: TestKeyward, email: string, password: string) => attemptSignIn(keyward.issuer, { email, password });
 
 async function submit(keyward: TestKeyward, url: string, fields: Record<string, string>) {
   const agent = new UserAgent();

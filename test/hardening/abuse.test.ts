@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
+import { attemptSignIn } from '../helpers/sign-in-attempt.ts';
 import { startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
-import { csrfTokenIn, locationOf, UserAgent } from '../helpers/user-agent.ts';
+import { locationOf, UserAgent } from '../helpers/user-agent.ts';
 
 /** Brute force from many IPs and across many accounts; framing, headers and open redirects. */
 describe('abuse', () => {
@@ -13,19 +14,7 @@ describe('abuse', () => {
   afterAll(async () => keyward?.stop());
 
   /** A fresh sign-in page; each attempt posts from the given client IP (X-Forwarded-For, TRUST_PROXY). */
-  async function attempt(email: string, ip: string): Promise<number> {
-    const agent = new UserAgent();
-    const headers = { 'x-forwarded-for': ip };
-    const started = await startAuthorization(await discoverTestClient(keyward.issuer));
-    const login = locationOf(await agent.request(started.url, { headers }), keyward.issuer);
-    const page = await (await agent.request(login, { headers })).text();
-    const response = await agent.request(`${login}/login`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrfTokenIn(page), email, password: 'guessed password' }),
-    });
-    return response.status;
-  }
+  const attempt = (email: string, ip: string) => attemptSignIn(keyward.issuer, { email, password: 'guessed password' }, { 'x-forwarded-for': ip });
 
   it('stops brute force on one account from many IPs (per-account limit)', async () => {
     const statuses = [];
