@@ -33,8 +33,8 @@ type SecretComparer = { compareClientSecret(actual: string): Promise<boolean> | 
 
 /**
  * Limits the guessing of client secrets (RFC 6749 §10.10, RFC 9700 §4.15) at every endpoint
- * that authenticates clients with one: token, introspection, revocation and pushed
- * authorization requests all reach Client#compareClientSecret (lib/shared/client_auth.js),
+ * that authenticates clients with one: token, introspection and revocation (pushed
+ * authorization requests are off) all reach Client#compareClientSecret (lib/shared/client_auth.js),
  * after the client is found and before its secret is compared. Counters live in the store,
  * so every replica shares them; only failures count, so a busy client is never slowed.
  *

@@ -7,6 +7,14 @@ import type { ProviderPages } from './pages.ts';
 import { resourceIndicatorsFeature } from './resource-indicators.ts';
 import { KEYWARD_CLIENT_METADATA, tokenPolicies, type AccountClaimsLoader } from './token-policies.ts';
 
+/** The claims each OpenID scope releases (OIDC Core §5.4), plus Keyward's `roles`. */
+export const SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
+  openid: ['sub'],
+  email: ['email', 'email_verified'],
+  profile: ['name', 'picture', 'updated_at'],
+  roles: ['roles'],
+};
+
 export interface ProviderConfigurationDeps {
   config: Pick<Config, 'ttl'>;
   adapter: (model: string) => Adapter;
@@ -42,18 +50,20 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
       short: { httpOnly: true, sameSite: 'lax' },
     },
     // #claims: which claims each scope releases (OIDC Core §5.4), plus `roles`.
-    claims: {
-      openid: ['sub'],
-      email: ['email', 'email_verified'],
-      profile: ['name', 'picture', 'updated_at'],
-      roles: ['roles'],
-    },
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     // Only the OpenID scopes: API scopes belong to resource servers (resource-indicators.ts).
     scopes: [...OPENID_SCOPES],
     // ID tokens: RS256 unless the client registers ES256 or EdDSA (OIDC Core §15.1).
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
-    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },
+    // Discovery advertises exactly what works and is tested (README, "What it serves"):
+    // client_secret_jwt (HMAC over the client secret) is refused at registration, since Keyward
+    // keeps CLI-made secrets only as keyed hashes; so are HS* assertion algorithms (#clientauthmethods).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'], clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
     features: {
+      // Neither documented nor tested with clients: off until they are (#featurespushedauthorizationrequests, #featuresdpop).
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
       // Keyward's own interaction routes drive login and consent (#featuresdevinteractions).
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },

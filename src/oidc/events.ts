@@ -3,6 +3,7 @@ import { StoreUnavailableError } from '../errors/app-error.ts';
 import type { Logger } from '../logger/logger.ts';
 import type { Metrics } from '../services/metrics.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
+import { isJwt } from './jwt-access-tokens.ts';
 
 /**
  * oidc-provider events mapped to log lines in one place (DESIGN.md, Conventions 6;
@@ -28,7 +29,19 @@ const REUSE_DETAILS: Record<string, 'authorization_code_reuse' | 'refresh_token_
   'refresh token already used': 'refresh_token_reuse',
 };
 
-type Ctx = { state?: { log?: Logger }; oidc?: { client?: { clientId: string }; params?: Record<string, unknown>; entities?: Record<string, { grantId?: string } | undefined> } };
+/**
+ * oidc-provider's refusals that Keyward's protocol middleware answers itself, so that the log
+ * does not say "refused" for a request answered 200: introspection and revocation of JWT access
+ * tokens (jwt-access-tokens.ts), and UserInfo with one (userinfo-for-api-tokens.ts, which logs
+ * its own refusal).
+ */
+function answeredByKeyward(event: string, ctx: Ctx, error: OidcErrorLike): boolean {
+  if ((event === 'introspection.error' || event === 'revocation.error') && error.error === 'unsupported_token_type') return isJwt(ctx.oidc?.params?.token);
+  if (event === 'userinfo.error' && error.error === 'invalid_token') return isJwt(/^Bearer (\S+)$/i.exec(ctx.get?.('authorization') ?? '')?.[1]);
+  return false;
+}
+
+type Ctx = { get?: (header: string) => string; state?: { log?: Logger }; oidc?: { client?: { clientId: string }; params?: Record<string, unknown>; entities?: Record<string, { grantId?: string } | undefined> } };
 
 /** Security events go to one child logger, at warn, whoever detects them. */
 export function createSecurityEventSink(logger: Logger, metrics: Metrics): SecurityEventSink {
@@ -58,7 +71,7 @@ export function subscribeProviderEvents(provider: Provider, logger: Logger, secu
   });
   for (const event of CLIENT_ERROR_EVENTS) {
     on(event, (ctx: unknown, error: OidcErrorLike) => {
-      if (storeUnavailable(ctx, error)) return;
+      if (storeUnavailable(ctx, error) || answeredByKeyward(event, ctx as Ctx, error)) return;
       requestLogger(ctx).info({ event, error: error.error ?? error.message, description: error.error_description, status: error.status }, 'protocol request refused');
       const reuse = error.error_detail ? REUSE_DETAILS[error.error_detail] : undefined;
       if (event === 'grant.error' && reuse) {

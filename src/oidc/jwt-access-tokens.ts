@@ -23,6 +23,12 @@ export interface JwtAccessTokens {
   introspect(ctx: KoaContextWithOIDC, value: string, client: unknown): Promise<Record<string, unknown>>;
   /** RFC 7009 for a JWT access token: forgets it if `client` is the one it was issued to. */
   revoke(value: string, client: { clientId: string }): Promise<void>;
+  /**
+   * A user's live JWT access token (any API) and the OpenID scopes its grant holds, for
+   * UserInfo; undefined when it is not one Keyward issued, has expired, was revoked or its
+   * grant ended.
+   */
+  userinfoGrant(ctx: KoaContextWithOIDC, value: string): Promise<{ accountId: string; clientId: string; scopes: string[] } | undefined>;
 }
 
 /** A JWS in compact serialization has exactly three dot-separated parts (RFC 7515 §7.1). */
@@ -70,6 +76,16 @@ export function createJwtAccessTokens(deps: { store: OidcRecordStore; clock: Clo
         if (!grant || grant.clientId !== payload.client_id) return inactive;
       }
       return { ...payload, active: true, token_type: 'Bearer' };
+    },
+
+    async userinfoGrant(ctx, value) {
+      const payload = await verify(value);
+      if (!payload || typeof payload.sub !== 'string' || payload.sub === payload.client_id) return undefined;
+      if (await deps.store.find(JWT_REVOCATION_MODEL, payload.jti!)) return undefined;
+      const record = await deps.store.find(JWT_ACCESS_TOKEN_MODEL, payload.jti!);
+      const grant = typeof record?.grantId === 'string' ? await ctx.oidc.provider.Grant.find(record.grantId) : undefined;
+      if (!grant || grant.clientId !== payload.client_id || grant.accountId !== payload.sub) return undefined;
+      return { accountId: payload.sub, clientId: String(payload.client_id), scopes: (grant.getOIDCScope() ?? '').split(' ').filter(Boolean) };
     },
 
     async revoke(value, client) {

@@ -2,7 +2,24 @@ import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { StoreUnavailableError } from '../errors/app-error.ts';
 import { isJwt, type JwtAccessTokens } from './jwt-access-tokens.ts';
-import { kindOf } from './token-policies.ts';
+import { kindOf, type AccountClaimsLoader } from './token-policies.ts';
+import { answerUserinfoForApiToken } from './userinfo-for-api-tokens.ts';
+
+/**
+ * RFC 6749 §5.1 and §3.3: the token response states the scope granted, and a scope is never
+ * the empty string. oidc-provider states only the access token's own scope, which is empty for
+ * an API token granted no API scope ("scope": ""), though the same token is good at UserInfo for
+ * the OpenID scopes of its grant (userinfo-for-api-tokens.ts): those are stated too.
+ */
+function stateGrantedScope(ctx: KoaContextWithOIDC): void {
+  const body = ctx.body as { scope?: unknown; access_token?: unknown } | undefined;
+  if (!body || typeof body !== 'object' || body.access_token === undefined) return;
+  const entities = ctx.oidc.entities as { AuthorizationCode?: { scope?: string }; RefreshToken?: { scope?: string } };
+  const openid = (entities.AuthorizationCode ?? entities.RefreshToken)?.scope ?? '';
+  const stated = [...new Set([...openid.split(' '), ...(typeof body.scope === 'string' ? body.scope.split(' ') : [])].filter(Boolean))];
+  if (stated.length > 0) body.scope = stated.join(' ');
+  else delete body.scope;
+}
 
 const isUnsupportedTokenType = (body: unknown) => (body as { error?: string } | undefined)?.error === 'unsupported_token_type';
 
@@ -10,7 +27,7 @@ const isUnsupportedTokenType = (body: unknown) => (body as { error?: string } | 
  * Runs around oidc-provider's own route handlers (docs: "Pre- and post-middlewares") to
  * finish what the introspection and revocation endpoints need in Keyward.
  */
-export function protocolMiddleware(jwtAccessTokens: JwtAccessTokens, jwksMaxAgeSeconds: number): Middleware {
+export function protocolMiddleware(jwtAccessTokens: JwtAccessTokens, jwksMaxAgeSeconds: number, accountClaims: AccountClaimsLoader): Middleware {
   return async (koaCtx, next) => {
     const ctx = koaCtx as unknown as KoaContextWithOIDC;
     try {
@@ -29,6 +46,8 @@ export function protocolMiddleware(jwtAccessTokens: JwtAccessTokens, jwksMaxAgeS
       }
       return;
     }
+    if (ctx.oidc?.route === 'userinfo') return answerUserinfoForApiToken(ctx, jwtAccessTokens, accountClaims);
+    if (ctx.oidc?.route === 'token' && ctx.status === 200) stateGrantedScope(ctx);
     // Keys are published well before they sign (staged rotation), so caches may keep the JWKS this long.
     if (ctx.oidc?.route === 'jwks' && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${jwksMaxAgeSeconds}`);
     const client = ctx.oidc?.client;

@@ -56,7 +56,7 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
   enforceClientSecretRules(provider, extras.clientSecretHashKey);
   // After the exact-method rules, so that a secret sent the wrong way counts as a failure too.
   throttleClientAuthentication(provider, extras.clientAuthThrottle, extras.logger);
-  provider.use(protocolMiddleware(extras.jwtAccessTokens, extras.jwksMaxAgeSeconds));
+  provider.use(protocolMiddleware(extras.jwtAccessTokens, extras.jwksMaxAgeSeconds, deps.accountClaims));
   subscribeProviderEvents(provider, extras.logger, extras.security, extras.metrics);
   // oidc-provider revokes a grant at logout unless its session authorization "persists logout"
   // (lib/actions/end_session.js), which it derives from expiresWithSession; Keyward decides

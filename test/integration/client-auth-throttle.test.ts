@@ -90,11 +90,4 @@ describe('failed client authentication is throttled', () => {
     expect(statuses.filter((status) => status === 401 || status === 200).length).toBeLessThanOrEqual(PER_CLIENT + 1);
     for (const answer of answers.filter((a) => a.status === 429)) expect(answer.json).toEqual(THROTTLED);
   });
-
-  it('counts guesses at the pushed authorization request endpoint too (RFC 9126 §2.1)', async () => {
-    const metadata = (await (await fetch(`${keyward.issuer}/.well-known/openid-configuration`)).json()) as { pushed_authorization_request_endpoint: string };
-    const push = (client: Client) => postAsClient(metadata.pushed_authorization_request_endpoint, client, { response_type: 'code', scope: 'openid', redirect_uri: TEST_WEB_CLIENT.redirect_uris[0] });
-    for (let n = 0; n < PER_CLIENT; n += 1) expect((await push(wrong(TEST_WEB_CLIENT, n))).status).toBe(401);
-    expect((await push(TEST_WEB_CLIENT)).status).toBe(429);
-  });
 });
