@@ -1,13 +1,13 @@
 /**
  * Bare oidc-provider, configured like Keyward for the benchmark: in-memory adapter, ES256 and
- * RS256 keys, the same client, API and lifetimes. Interactions finish at once (no pages, no
+ * RS256 keys, the same clients, APIs (RS256 and ES256 access tokens) and lifetimes. Interactions finish at once (no pages, no
  * password), so its sign-in flow measures the protocol alone.
  * Usage: PORT=… node bench/bare-provider.ts
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider, { errors, type ClientMetadata } from 'oidc-provider';
-import { ACCESS_TOKEN_TTL, API, bareClients, OPAQUE_API, REFRESH_TOKEN_TTL } from './lib/fixtures.ts';
+import { ACCESS_TOKEN_TTL, API, bareClients, ES256_API, OPAQUE_API, REFRESH_TOKEN_TTL } from './lib/fixtures.ts';
 
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
@@ -17,8 +17,9 @@ const key = (type: 'ec' | 'rsa', alg: string) => ({
   use: 'sig',
   kid: alg,
 });
-const apis: Record<string, { scope: string; accessTokenFormat: 'jwt' | 'opaque' }> = {
-  [API.identifier]: { scope: Object.keys(API.scopes).join(' '), accessTokenFormat: 'jwt' },
+const apis: Record<string, { scope: string; accessTokenFormat: 'jwt' | 'opaque'; alg?: 'RS256' | 'ES256' }> = {
+  [API.identifier]: { scope: Object.keys(API.scopes).join(' '), accessTokenFormat: 'jwt', alg: 'RS256' },
+  [ES256_API.identifier]: { scope: Object.keys(ES256_API.scopes).join(' '), accessTokenFormat: 'jwt', alg: 'ES256' },
   [OPAQUE_API.identifier]: { scope: Object.keys(OPAQUE_API.scopes).join(' '), accessTokenFormat: 'opaque' },
 };
 
@@ -38,7 +39,8 @@ const provider = new Provider(issuer, {
       getResourceServerInfo: async (_ctx, indicator) => {
         const api = apis[indicator];
         if (!api) throw new errors.InvalidTarget();
-        return { ...api, audience: indicator, accessTokenTTL: ACCESS_TOKEN_TTL, ...(api.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: 'ES256' as const } } } : {}) };
+        const { alg, ...server } = api;
+        return { ...server, audience: indicator, accessTokenTTL: ACCESS_TOKEN_TTL, ...(alg ? { jwt: { sign: { alg } } } : {}) };
       },
     },
   },

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { API, APP, basic, keywardRegistry, OPAQUE_API, RESOURCE_SERVER, SERVICE, USER } from './lib/fixtures.ts';
+import { API, APP, basic, ES256_API, keywardRegistry, OPAQUE_API, RESOURCE_SERVER, SERVICE, USER } from './lib/fixtures.ts';
 import { argon2Limit, codeFlow, loadFlows } from './lib/flows.ts';
 import { httpFetch } from './lib/http-fetch.ts';
 import { load, type LoadResult } from './lib/load.ts';
@@ -163,10 +163,13 @@ async function main(): Promise<void> {
 
     await side('discovery', get('/.well-known/openid-configuration'), { ratio: 2, label: '≥ 2× bare' });
     await side('jwks', get('/jwks'), { ratio: 2, label: '≥ 2× bare' });
-    await side('client_credentials (JWT)', ({ issuer, server }, seconds) => load({
-      url: `${issuer}/token`, method: 'POST', connections: CONNECTIONS, durationSeconds: seconds, cpuMicros: server.cpuMicros,
-      headers: { ...FORM, authorization: basic(SERVICE) }, body: form({ grant_type: 'client_credentials', resource: API.identifier, scope: 'read' }),
-    }), { ratio: 0.8, label: '≥ 0.8× bare' });
+    // Both signing algorithms, each against bare oidc-provider signing the same way.
+    for (const [alg, api] of [['RS256', API], ['ES256', ES256_API]] as const) {
+      await side(`client_credentials (JWT ${alg})`, ({ issuer, server }, seconds) => load({
+        url: `${issuer}/token`, method: 'POST', connections: CONNECTIONS, durationSeconds: seconds, cpuMicros: server.cpuMicros,
+        headers: { ...FORM, authorization: basic(SERVICE) }, body: form({ grant_type: 'client_credentials', resource: api.identifier, scope: 'read' }),
+      }), { ratio: 0.8, label: '≥ 0.8× bare' });
+    }
     await side('introspection (opaque)', async ({ issuer, server }, seconds) => load({
       url: `${issuer}/token/introspection`, method: 'POST', connections: CONNECTIONS, durationSeconds: seconds, cpuMicros: server.cpuMicros,
       headers: { ...FORM, authorization: basic(RESOURCE_SERVER) }, body: form({ token: await token(issuer, OPAQUE_API.identifier) }),

@@ -147,6 +147,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const registry = await loadClientsFile(config.clientsFile, { production: config.env === 'production' });
     const apis = createApiRegistry(registry.apis);
     const clients = config.demoData ? [...registry.clients, demoClient(config.issuer)] : registry.clients;
+    await warnAboutWeakerClients(clients, stores, logger);
     if (config.demoData) await seedDemoAccount({ accounts: stores.accounts, passwords: services.passwords, logger });
     const cookieSecrets = await resolveCookieSecrets(config.cookieSecrets, stores.secrets);
     // Compiled templates are cached everywhere but in development, where edits show at once.
@@ -216,6 +217,14 @@ export async function buildContainer(config: Config, options: ContainerOptions):
   } catch (error) {
     await rawStores.close();
     throw error;
+  }
+}
+
+/** Clients that opted out of PKCE are allowed, and said out loud at every start. */
+async function warnAboutWeakerClients(fileClients: readonly { client_id: string; require_pkce?: boolean }[], stores: Stores, logger: Logger): Promise<void> {
+  const storeClients = (await stores.clients.list()).map((c) => c.metadata as { client_id: string; require_pkce?: boolean });
+  for (const client of [...fileClients, ...storeClients]) {
+    if (client.require_pkce === false) logger.warn({ clientId: client.client_id }, 'client opted out of PKCE (require_pkce: false): it must send a nonce instead (RFC 9700 §2.1.1)');
   }
 }
 

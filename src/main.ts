@@ -47,7 +47,7 @@ export async function startServer(config: Config, overrides: Pick<ContainerOptio
       throw error;
     }
   }
-  container.logger.info({ issuer: config.issuer, port, env: config.env }, 'Keyward is listening');
+  container.logger.info({ issuer: config.issuer, port, env: config.env, pid: process.pid }, 'Keyward is listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

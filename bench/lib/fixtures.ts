@@ -1,5 +1,8 @@
 /** The same clients, API and lifetimes for Keyward and for bare oidc-provider. */
+/** The default API: JWT access tokens signed RS256 (Keyward's default, RFC 9068 §2.1). */
 export const API = { identifier: 'https://api.bench', scopes: { read: 'Read things' } } as const;
+/** The same API with ES256 access tokens, one setting away. */
+export const ES256_API = { identifier: 'https://es256.bench', scopes: { read: 'Read things' } } as const;
 export const OPAQUE_API = { identifier: 'https://opaque.bench', scopes: { read: 'Read things' } } as const;
 export const ACCESS_TOKEN_TTL = 600;
 export const REFRESH_TOKEN_TTL = 14 * 24 * 3600;
@@ -12,12 +15,13 @@ export const USER = { email: 'bench@keyward.test', password: 'a long bench passp
 /** Keyward's clients file. */
 export const keywardRegistry = {
   apis: [
-    { identifier: API.identifier, scopes: API.scopes, token_format: 'jwt', signing_alg: 'ES256', default: true },
+    { identifier: API.identifier, scopes: API.scopes, token_format: 'jwt', signing_alg: 'RS256', default: true },
+    { identifier: ES256_API.identifier, scopes: ES256_API.scopes, token_format: 'jwt', signing_alg: 'ES256' },
     { identifier: OPAQUE_API.identifier, scopes: OPAQUE_API.scopes, token_format: 'opaque' },
   ],
   clients: [
     // Clients get tokens only for the APIs and scopes granted to them (api_scopes).
-    { ...SERVICE, kind: 'service', api_scopes: { [API.identifier]: ['read'], [OPAQUE_API.identifier]: ['read'] } },
+    { ...SERVICE, kind: 'service', api_scopes: { [API.identifier]: ['read'], [ES256_API.identifier]: ['read'], [OPAQUE_API.identifier]: ['read'] } },
     { ...RESOURCE_SERVER, kind: 'resource_server', api: OPAQUE_API.identifier },
     { client_id: APP.client_id, client_secret: APP.client_secret, kind: 'web', redirect_uris: [APP.redirect_uri], api_scopes: { [API.identifier]: ['read'] } },
   ],

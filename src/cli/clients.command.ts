@@ -13,7 +13,10 @@ Commands:
       [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]... [--auth-method <method>]
       [--api <identifier>] [--id-token-alg <RS256|ES256|EdDSA>] [--logo-uri <uri>]
       [--backchannel-logout-uri <uri>] [--api-scopes "<API identifier> [scope ...]"]...
+      [--service-account] [--no-pkce]
                  add a client; a generated secret is shown once and stored hashed.
+                 --service-account lets a web client also use client_credentials;
+                 --no-pkce lets a web client skip PKCE if it sends a nonce instead
                  --api-scopes grants an API declared in the clients file and some of its
                  scopes (once per API); a client gets tokens for no other API
   list           every client, and whether it comes from the clients file or the store
@@ -26,7 +29,7 @@ Commands:
 
 Every command takes --json for scripts.`;
 
-const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri', 'api-scopes'];
+const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri', 'api-scopes', 'service-account', 'no-pkce'];
 const UPDATE_OPTIONS = ['name', 'redirect-uri', 'post-logout-redirect-uri', 'logo-uri', 'backchannel-logout-uri', 'rotate-secret', 'api-scopes', 'no-api-scopes'];
 
 /**
@@ -89,6 +92,8 @@ export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io:
         ...(options(args, 'redirect-uri').length ? { redirect_uris: options(args, 'redirect-uri') } : {}),
         ...(options(args, 'post-logout-redirect-uri').length ? { post_logout_redirect_uris: options(args, 'post-logout-redirect-uri') } : {}),
         ...optionalGrants(apiScopesOption(args)),
+        ...(flag(args, 'service-account') ? { service_account: true } : {}),
+        ...(flag(args, 'no-pkce') ? { require_pkce: false } : {}),
       };
       const secret = needsSecret(input) ? randomToken(32) : undefined;
       const metadata = await validated({ ...input, ...(secret ? { client_secret: secret } : {}) });

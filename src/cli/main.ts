@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, loadDotEnvFile } from '../config/load.ts';
 import { describeDatabase } from '../config/schema.ts';
 import { openOperatorContext, openStores, type OperatorContext } from '../container.ts';
 import { StartupError } from '../errors/app-error.ts';
@@ -21,7 +21,8 @@ Commands:
   keys       list, rotate and retire signing keys            (keyward keys --help)
   help       show this help
 
-Configuration comes from environment variables; see .env.example. Operator commands take --json.`;
+Configuration comes from environment variables, and from a .env file in the working directory
+if there is one (set variables win); see .env.example. Operator commands take --json.`;
 
 type Operation = (ctx: OperatorContext, args: ParsedArgs, io: CliIo) => Promise<number>;
 const GROUPS: Record<string, { help: string; run: Operation }> = {
@@ -49,6 +50,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo(), o
     return 0;
   }
   try {
+    // The process environment (not a test's): a .env beside .env.example is read, and said so.
+    if (io.env === undefined && loadDotEnvFile()) io.err('keyward: read settings from .env (variables already set in the environment win)');
     if (command === 'start' || command === 'migrate') allowOnly(args, []);
     if (command === 'start') {
       await runUntilSignalled(loadConfig(io.env));

@@ -185,6 +185,21 @@ function isLoopbackIssuer(issuer: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
+/**
+ * Reads `file` (default `.env` in the working directory) into the process environment, the way
+ * operators expect beside `.env.example`; variables already set win (Node's
+ * process.loadEnvFile never overrides). Returns the file read, or undefined when there is none.
+ */
+export function loadDotEnvFile(file = '.env'): string | undefined {
+  try {
+    process.loadEnvFile(file);
+    return file;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError([`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
+  }
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);

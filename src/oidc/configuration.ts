@@ -1,4 +1,4 @@
-import type { Adapter, Configuration, FindAccount, JWK } from 'oidc-provider';
+import { errors, type Adapter, type Configuration, type FindAccount, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import { OPENID_SCOPES, type ApiRegistry } from '../services/apis.service.ts';
 import type { ClientMetadata } from '../services/clients.service.ts';
@@ -14,6 +14,20 @@ export const SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
   profile: ['name', 'picture', 'updated_at'],
   roles: ['roles'],
 };
+
+/**
+ * Called by oidc-provider only for an authorization request without code_challenge
+ * (lib/actions/authorization/sender_constraints.js). RFC 9700 §2.1.1 lets a confidential
+ * OpenID Connect client use the nonce instead of PKCE against code injection: so an opted-out
+ * client without PKCE must send one.
+ */
+function pkceRequired(ctx: KoaContextWithOIDC, client: unknown): boolean {
+  if ((client as { require_pkce?: boolean }).require_pkce !== false) return true;
+  if (typeof ctx.oidc.params?.nonce !== 'string' || ctx.oidc.params.nonce === '') {
+    throw new errors.InvalidRequest('nonce is required for this client when it sends no PKCE code_challenge');
+  }
+  return false;
+}
 
 export interface ProviderConfigurationDeps {
   config: Pick<Config, 'ttl'>;
@@ -78,8 +92,9 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
         postLogoutSuccessSource: deps.pages.postLogoutSuccessSource,
       },
     },
-    // PKCE with S256 for every client, public or confidential (RFC 9700 §2.1.1).
-    pkce: { required: () => true },
+    // PKCE with S256 for every client, public or confidential (RFC 9700 §2.1.1), unless a web
+    // client opted out (require_pkce: false); that client must then send a nonce instead.
+    pkce: { required: pkceRequired },
     responseTypes: ['code'],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     issueRefreshToken: policies.issueRefreshToken,

@@ -30,8 +30,12 @@ export const apiSchema = z.strictObject({
   /** Scope → plain-words description shown on the consent page. */
   scopes: z.record(scopeName, z.string().min(1).max(200)).default({}),
   token_format: z.enum(['jwt', 'opaque']).default('jwt'),
-  /** ES256 by default: about three times cheaper to sign than RS256. */
-  signing_alg: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
+  /**
+   * RS256 by default: the one algorithm RFC 9068 §2.1 requires every resource server to accept
+   * (verifiers in the wild pin it). ES256 (about three times cheaper to sign) and EdDSA are one
+   * setting away for APIs whose verifiers take them.
+   */
+  signing_alg: z.enum(['ES256', 'RS256', 'EdDSA']).default('RS256'),
   access_token_ttl: z.number().int().min(30).max(24 * 3600).optional(),
   /** Account claims copied into access tokens when the granted scope releases them. */
   claims: z.array(z.enum(Object.keys(ACCOUNT_CLAIM_SCOPES) as [AccountClaimName, ...AccountClaimName[]])).default([]),

@@ -66,6 +66,13 @@ const clientInputSchema = z.strictObject({
   backchannel_logout_session_required: z.boolean().optional(),
   /** resource_server only: the identifier of the API it serves. */
   api: z.string().optional(),
+  /**
+   * web only, default true. false lets a confidential server-side client that sends a `nonce`
+   * instead skip PKCE (RFC 9700 §2.1.1 allows it for confidential OpenID Connect clients).
+   */
+  require_pkce: z.boolean().optional(),
+  /** web only: the app may also use client_credentials for itself (a "service account"). */
+  service_account: z.boolean().optional(),
 });
 
 type ParsedClient = z.output<typeof clientInputSchema>;
@@ -92,7 +99,11 @@ function checkKindRules(client: ParsedClient, ctx: z.RefinementCtx): void {
   if (method === 'private_key_jwt' && !client.jwks && !client.jwks_uri) issue('jwks', 'or jwks_uri is required with private_key_jwt');
   const interactive = client.kind === 'public' || client.kind === 'web';
   if (interactive && !client.redirect_uris?.length) issue('redirect_uris', `is required for a ${client.kind} client`);
-  if (interactive && grants.includes('client_credentials')) issue('grant_types', `must not include client_credentials for a ${client.kind} client`);
+  if (interactive && grants.includes('client_credentials') && !client.service_account) {
+    issue('grant_types', `must not include client_credentials for a ${client.kind} client, unless it is a web client with "service_account": true`);
+  }
+  if (client.service_account && client.kind !== 'web') issue('service_account', 'is only for web clients');
+  if (client.require_pkce === false && client.kind !== 'web') issue('require_pkce', 'can be false only for a web client (confidential, and then held to sending a nonce)');
   if (!interactive && client.redirect_uris?.length) issue('redirect_uris', `must not be set for a ${client.kind} client`);
   if (client.kind === 'service' && grants.some((g) => g !== 'client_credentials')) issue('grant_types', 'must be ["client_credentials"] for a service client');
   if (client.kind === 'resource_server' && grants.length > 0) issue('grant_types', 'must be empty for a resource_server client');
@@ -101,13 +112,19 @@ function checkKindRules(client: ParsedClient, ctx: z.RefinementCtx): void {
   if (client.kind === 'resource_server' && client.api_scopes) issue('api_scopes', 'is not for resource_server clients (they introspect, they get no tokens)');
 }
 
+function defaultGrants(client: ParsedClient): NonNullable<ParsedClient['grant_types']> {
+  if (client.kind === 'service') return ['client_credentials'];
+  if (client.kind === 'resource_server') return [];
+  return ['authorization_code', 'refresh_token', ...(client.service_account ? ['client_credentials' as const] : [])];
+}
+
 /** Fills in what each kind implies, so oidc-provider gets complete, consistent metadata. */
 function applyKindDefaults(client: ParsedClient): ClientMetadata {
   const interactive = client.kind === 'public' || client.kind === 'web';
   return {
     ...client,
   token_endpoint_auth_method: client.token_endpoint_auth_method ?? (client.kind === 'public' ? 'none' : 'client_secret_basic'),
-  grant_types: client.grant_types ?? (interactive ? ['authorization_code', 'refresh_token'] : client.kind === 'service' ? ['client_credentials'] : []),
+  grant_types: client.grant_types ?? defaultGrants(client),
     response_types: interactive ? ['code' as const] : [],
   redirect_uris: client.redirect_uris ?? [],
   };

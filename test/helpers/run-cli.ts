@@ -16,8 +16,8 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
 }
 
 /** Runs `keyward <args>` to completion, killed after `timeoutMs`. */
-export async function runCli(args: string[], env: Record<string, string>, options: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), KEYWARD_BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runCli(args: string[], env: Record<string, string>, options: { nodeArgs?: string[]; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), KEYWARD_BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
   const output = collect(child);
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
   const [code] = (await once(child, 'exit')) as [number | null];

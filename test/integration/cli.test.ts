@@ -134,6 +134,13 @@ describe('keyward CLI', () => {
       expect((await cli('clients', 'add', '--kind', 'web', '--id', 'rs-x', '--api', 'https://x.test', '--redirect-uri', 'https://x.test/cb')).err).toMatch(/api: is only for resource_server clients/);
     });
 
+    it('adds a web client as a service account and without PKCE on request, and shows both', async () => {
+      expectOk(await cli('clients', 'add', '--kind', 'web', '--id', 'legacy-web', '--redirect-uri', 'https://legacy.test/cb', '--service-account', '--no-pkce'));
+      const shown = expectOk(await cli('clients', 'show', 'legacy-web', '--json')).json<Record<string, unknown>>();
+      expect(shown).toMatchObject({ service_account: true, require_pkce: false, grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] });
+      expect((await cli('clients', 'add', '--kind', 'public', '--id', 'spa-no-pkce', '--redirect-uri', 'https://x.test/cb', '--no-pkce')).err).toMatch(/require_pkce: can be false only for a web client/);
+    });
+
     it('lists where each client comes from; the file wins, and file clients cannot be changed here', async () => {
       const rows = expectOk(await cli('clients', 'list', '--json')).json<{ client_id: string; source: string }[]>();
       expect(rows).toEqual(expect.arrayContaining([

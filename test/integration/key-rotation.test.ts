@@ -37,7 +37,7 @@ describe('signing key rotation', () => {
     const idTokenBefore = (await completeCodeFlow(await discoverTestClient(issuer))).id_token!;
     const accessTokenBefore = await apiToken(a);
     const kidBefore = decodeProtectedHeader(accessTokenBefore).kid!;
-    const nextKid = (await a.running.container.stores.signingKeys.list()).find((k) => k.state === 'next' && k.alg === 'ES256')!.kid;
+    const nextKid = (await a.running.container.stores.signingKeys.list()).find((k) => k.state === 'next' && k.alg === 'RS256')!.kid;
 
     // Rotate with the CLI (its clock a little ahead: the next keys were published long enough ago).
     const rotatedAt = Date.now() + 3_000;

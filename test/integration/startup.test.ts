@@ -98,6 +98,18 @@ describe('keyward start-up', () => {
     }
   });
 
+  it('reads a .env file in the working directory, says so, and lets set variables win', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '.env'), `# as copied from .env.example\nDATABASE_URL=sqlite:${join(dir, 'from-dotenv.sqlite')}\nLOG_LEVEL=warn\n`);
+    const fromFile = await runCli(['migrate', '--json'], {}, { cwd: dir });
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stderr).toMatch(/read settings from \.env/);
+    expect(readFileSync(join(dir, 'from-dotenv.sqlite')).length).toBeGreaterThan(0);
+    const overridden = await runCli(['migrate', '--json'], { DATABASE_URL: `sqlite:${join(dir, 'from-env.sqlite')}` }, { cwd: dir });
+    expect(overridden.code).toBe(0);
+    expect(readFileSync(join(dir, 'from-env.sqlite')).length).toBeGreaterThan(0);
+  });
+
   it('prints help', async () => {
     const result = await runCli(['--help'], {});
     expect(result.code).toBe(0);
@@ -121,6 +133,35 @@ describe('keyward start-up', () => {
       expect(output().stdout).toMatch(/"msg":"stopped"/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('stops when a process manager sends SIGTERM to `npm start` (npm\'s shell passes no signal on)', async () => {
+    const port = await freePort();
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: process.cwd(),
+      env: { ...childEnv({ PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: `sqlite:${join(tempDir(), 'k.sqlite')}` }), HOME: process.env.HOME ?? '/tmp' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = collect(npm);
+    try {
+      await waitFor(() => output().stdout, /Keyward is listening/);
+      npm.kill('SIGTERM');
+      await once(npm, 'exit');
+      // Keyward itself must be gone too: nothing answers on its port any more.
+      await waitFor(() => output().stdout, /"msg":"stopped"/);
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    } finally {
+      if (npm.exitCode === null) npm.kill('SIGKILL');
+      // An orphaned Keyward (the bug this guards against) would hold the test run open.
+      const pid = Number(/"pid":(\d+)[^\n]*Keyward is listening/.exec(output().stdout)?.[1]);
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone, as it should be
+        }
+      }
     }
   });
 });

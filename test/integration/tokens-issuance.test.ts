@@ -49,11 +49,11 @@ describe('token issuance', () => {
   });
 
   describe('JWT access tokens (RFC 9068) for APIs selected by resource indicators (RFC 8707)', () => {
-    it('issues an ES256 at+jwt for the default API when the client sends no resource, with the standard and custom claims', async () => {
+    it('issues an RS256 at+jwt (the RFC 9068 default) for the default API when the client sends no resource, with the standard and custom claims', async () => {
       const account = await keyward.running.container.stores.accounts.findByEmail(DEMO_ACCOUNT.email);
       const tokens = await completeCodeFlow(rp, { scope: 'openid email roles orders:read' });
       const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, { issuer: keyward.issuer, audience: TEST_API.identifier, typ: 'at+jwt' });
-      expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+      expect(protectedHeader).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
       expect(payload).toMatchObject({
         iss: keyward.issuer, sub: account!.id, aud: TEST_API.identifier, client_id: TEST_WEB_CLIENT.client_id,
         scope: 'orders:read', email: DEMO_ACCOUNT.email, roles: ['demo'],

@@ -24,7 +24,7 @@ describe('clients file', () => {
 
   it('parses APIs with their defaults', () => {
     const { apis } = parseClientsFile(file([], [api]), 'c.json');
-    expect(apis).toEqual([{ ...api, token_format: 'jwt', signing_alg: 'ES256', claims: [], default: false }]);
+    expect(apis).toEqual([{ ...api, token_format: 'jwt', signing_alg: 'RS256', claims: [], default: false }]);
   });
 
   it('names the client and the field of every problem', () => {
@@ -56,6 +56,13 @@ describe('clients file', () => {
     expect(problems({ client_id: 'rs', kind: 'resource_server', client_secret: secret })).toMatch(/field api: is required for a resource_server client/);
     expect(problems({ client_id: 'rs', kind: 'resource_server', client_secret: secret, api: 'https://other.example' }, [api])).toMatch(/client "rs", field api: no API "https:\/\/other\.example" is declared/);
     expect(problems({ ...spa, grant_types: ['client_credentials'] })).toMatch(/must not include client_credentials for a public client/);
+    const web = { client_id: 'w', kind: 'web', client_secret: secret, redirect_uris: ['https://x.example/cb'] };
+    expect(problems({ ...web, grant_types: ['authorization_code', 'client_credentials'] })).toMatch(/unless it is a web client with "service_account": true/);
+    expect(problems({ ...spa, service_account: true })).toMatch(/field service_account: is only for web clients/);
+    expect(problems({ ...spa, require_pkce: false })).toMatch(/field require_pkce: can be false only for a web client/);
+    expect(problems({ ...web, service_account: true, require_pkce: false })).toBe('');
+    const [account] = parseClientsFile(file([{ ...web, service_account: true }]), 'c.json').clients;
+    expect(account?.grant_types).toEqual(['authorization_code', 'refresh_token', 'client_credentials']);
   });
 
   it('refuses duplicate ids, two default APIs, bad API identifiers, malformed JSON and a wrong shape', () => {
