@@ -4,7 +4,7 @@ import { createApp, createMetricsApp } from './app.ts';
 import type { Config } from './config/schema.ts';
 import { buildContainer, type Container, type ContainerOptions } from './container.ts';
 import { StartupError, StoreUnavailableError } from './errors/app-error.ts';
-import { createRootLogger } from './logger/logger.ts';
+import { createRootLogger, type Logger } from './logger/logger.ts';
 import { isMongoUnavailable } from './stores/mongo/driver-errors.ts';
 import { demoSignInInstructions } from './services/demo-data.service.ts';
 
@@ -18,25 +18,40 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** loadConfig → buildContainer → createApp → listen (DESIGN.md, Layout). */
-export async function startServer(config: Config, overrides: Pick<ContainerOptions, 'logger' | 'clock'> = {}): Promise<RunningServer> {
-  // SQLite is migrated by start itself, so `npm start` is one command (DESIGN.md, Storage).
-  const container = await buildContainer(config, { ...overrides, migrate: config.database.kind === 'sqlite' });
-  const handle = createApp(container).callback();
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+/** Raised by startServer when it was stopped before the store became reachable. */
+export class StoppedBeforeReadyError extends Error {}
+
+/**
+ * loadConfig → buildContainer → createApp → listen (DESIGN.md, Layout), one lifecycle for
+ * every backend: the port is taken at once (/healthz 200, everything else 503 while starting);
+ * a store that is not reachable yet (a replica set still electing, a locked file) is retried
+ * with exponential backoff, logging why; then the app serves, the metrics listener opens, and
+ * stop() drains keep-alive connections whichever way it started. Any other start-up problem
+ * stops with one message.
+ */
+export async function startServer(config: Config, overrides: Pick<ContainerOptions, 'logger' | 'clock'> = {}, abort?: AbortSignal): Promise<RunningServer> {
+  const logger = overrides.logger ?? createRootLogger(config.log);
+  const serving: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
   let draining = false;
   const server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
     // While draining, close each keep-alive connection as soon as its response is done.
     res.once('finish', () => draining && setImmediate(() => server.closeIdleConnections()));
     if (draining) res.setHeader('Connection', 'close');
-    void handle(req, res);
+    (serving.handle ?? answerWhileStarting)(req, res);
   });
+  await listen(server, config.http.port, config.http.host);
+  const port = (server.address() as { port: number }).port;
+  let container: Container;
   try {
-    await listen(server, config.http.port, config.http.host);
+    container = await buildWhenStoreReachable(config, { ...overrides, logger }, logger, abort);
   } catch (error) {
-    await container.close();
+    server.close();
     throw error;
   }
-  const port = (server.address() as { port: number }).port;
+  serving.handle = createApp(container).callback();
   const metricsServer = config.metrics.enabled && config.metrics.port ? createServer(createMetricsApp(container).callback()) : undefined;
   if (metricsServer) {
     try {
@@ -47,7 +62,7 @@ export async function startServer(config: Config, overrides: Pick<ContainerOptio
       throw error;
     }
   }
-  container.logger.info({ issuer: config.issuer, port, env: config.env, pid: process.pid }, 'Keyward is listening');
+  logger.info({ issuer: config.issuer, port, env: config.env, pid: process.pid }, 'Keyward is listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -56,6 +71,27 @@ export async function startServer(config: Config, overrides: Pick<ContainerOptio
     return (stopping ??= shutdown(server, container, config.http.shutdownTimeoutMs));
   };
   return { server, container, port, metricsPort: metricsServer ? (metricsServer.address() as { port: number }).port : undefined, stop };
+}
+
+/** SQLite is migrated by start itself, so `npm start` is one command; MongoDB needs `keyward migrate` (DESIGN.md, Storage). */
+async function buildWhenStoreReachable(config: Config, options: Pick<ContainerOptions, 'logger' | 'clock'>, logger: Logger, abort: AbortSignal | undefined): Promise<Container> {
+  for (let attempt = 1, delay = RETRY_FIRST_MS; ; attempt += 1, delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+    if (abort?.aborted) throw new StoppedBeforeReadyError('stopped before the database was reachable');
+    try {
+      return await buildContainer(config, { ...options, migrate: config.database.kind === 'sqlite' });
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError) && !isMongoUnavailable(error)) throw error;
+      logger.warn({ attempt, retryInMs: delay, reason: (error as Error).message.split('\n')[0] }, 'the database is not reachable; retrying');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        timer.unref();
+        abort?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
+  }
 }
 
 async function listen(server: Server, port: number, host: string): Promise<void> {
@@ -86,61 +122,26 @@ async function shutdown(server: Server, container: Container, timeoutMs: number)
   container.logger.info('stopped');
 }
 
-/** Runs until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
+/** Runs until SIGTERM or SIGINT, then shuts down gracefully and exits 0 — also while still waiting for the store. */
 export async function runUntilSignalled(config: Config): Promise<void> {
-  if (config.database.kind === 'mongo') return runWhenDatabaseReachable(config);
-  const running = await startServer(config);
+  const logger = createRootLogger(config.log);
+  const abort = new AbortController();
+  let running: RunningServer | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'signal received');
+    abort.abort();
+    (running ? running.stop() : Promise.resolve()).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    running = await startServer(config, { logger }, abort.signal);
+  } catch (error) {
+    if (error instanceof StoppedBeforeReadyError) return;
+    throw error;
+  }
   // Printed, not logged: the demo password is public, but logs never carry a password.
   if (config.demoData) process.stdout.write(`\n${demoSignInInstructions(config.issuer)}\n\n`);
-  const onSignal = (signal: NodeJS.Signals) => {
-    running.container.logger.info({ signal }, 'signal received');
-    running.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-}
-
-const RETRY_FIRST_MS = 1000;
-const RETRY_MAX_MS = 30_000;
-
-/**
- * MongoDB may not be reachable yet (a replica set still electing, a network not up): listen
- * at once — /healthz 200, /readyz and everything else 503 — and retry with exponential
- * backoff, logging why, until the store answers; then serve. A missing index or another
- * start-up problem still stops Keyward with one message.
- */
-async function runWhenDatabaseReachable(config: Config): Promise<void> {
-  const logger = createRootLogger(config.log);
-  const serving: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
-  const server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => (serving.handle ? serving.handle(req, res) : answerWhileStarting(req, res)));
-  await listen(server, config.http.port, config.http.host);
-  logger.info({ issuer: config.issuer, port: config.http.port }, 'Keyward is listening; connecting to the database');
-  let stopped = false;
-  let container: Container | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    stopped = true;
-    logger.info({ signal }, 'signal received');
-    const stopping = container ? shutdown(server, container, config.http.shutdownTimeoutMs) : new Promise<void>((resolve) => server.close(() => resolve()));
-    stopping.then(() => process.exit(0), () => process.exit(1));
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  for (let attempt = 1, delay = RETRY_FIRST_MS; !stopped; attempt += 1, delay = Math.min(delay * 2, RETRY_MAX_MS)) {
-    try {
-      container = await buildContainer(config, { migrate: false, logger });
-      break;
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError) && !isMongoUnavailable(error)) throw error;
-      logger.warn({ attempt, retryInMs: delay, reason: (error as Error).message.split('\n')[0] }, 'the database is not reachable; retrying');
-      await new Promise((resolve) => setTimeout(resolve, delay).unref());
-    }
-  }
-  if (!container || stopped) return;
-  serving.handle = createApp(container).callback();
-  logger.info('connected to the database; serving');
 }
 
 function answerWhileStarting(req: IncomingMessage, res: ServerResponse): void {
