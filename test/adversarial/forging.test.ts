@@ -52,6 +52,29 @@ describe('a forged UI session', () => {
   });
 });
 
+describe('a UI session planted before sign-in (fixation)', () => {
+  let keyward: TestKeyward;
+  beforeAll(async () => {
+    keyward = await startTestKeyward({ env: { COOKIE_SECRETS: KNOWN_SECRET } });
+  });
+  afterAll(async () => keyward?.stop());
+
+  it('does not survive the sign-in: the UI session starts afresh', async () => {
+    const agent = new UserAgent();
+    const started = await startAuthorization(await discoverTestClient(keyward.issuer));
+    const login = locationOf(await agent.get(started.url), keyward.issuer);
+    const page = await (await agent.get(login)).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+    const signedIn = await agent.postForm(`${login}/login`, { _csrf: csrf, email: DEMO_ACCOUNT.email, password: DEMO_ACCOUNT.password });
+    expect(signedIn.status).toBe(303);
+    // koa-session clears the cookie of a session set to null: the pre-sign-in one is gone.
+    const cleared = signedIn.headers.getSetCookie().filter((cookie) => cookie.startsWith('keyward.ui='));
+    expect(cleared.length).toBeGreaterThan(0);
+    expect(cleared.every((cookie) => /expires=Thu, 01 Jan 1970/i.test(cookie))).toBe(true);
+    expect(agent.cookieNames(keyward.issuer)).not.toContain('keyward.ui');
+  });
+});
+
 describe('routes of features that are not configured', () => {
   let keyward: TestKeyward;
   beforeAll(async () => {

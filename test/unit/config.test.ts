@@ -122,6 +122,13 @@ describe('loadConfig', () => {
       ]);
     });
 
+    it('refuses a mail folder (it would keep live links on disk), and logs links only in development', () => {
+      expect(problemsOf({ ...secure, MAIL_DIRECTORY: '/var/keyward/mail' })).toEqual([expect.stringMatching(/^MAIL_DIRECTORY: not allowed in production/)]);
+      expect(load(secure).mail.logLinks).toBe(false);
+      expect(load({ NODE_ENV: 'test' }).mail.logLinks).toBe(false);
+      expect(load({ NODE_ENV: 'development' }).mail.logLinks).toBe(true);
+    });
+
     it('requires TRUST_PROXY with an https issuer, so that cookies can be marked Secure', () => {
       expect(problemsOf({ ...secure, TRUST_PROXY: 'false' })).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true in production/)]);
     });
