@@ -18,8 +18,8 @@ export function loadConfig(rawEnv: RawEnvironment = process.env, isTerminal = Bo
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
   const config = parsed.success ? toConfig(parsed.data, isTerminal, problems) : undefined;
-  if (config?.demoData && !isLoopbackIssuer(config.issuer)) {
-    problems.push('DEMO_DATA: the demo user has a published password, so demo data is only for a loopback ISSUER (localhost, 127.0.0.1, [::1])');
+  if (config?.demoData && (!isLoopbackIssuer(config.issuer) || !isLoopbackHost(config.http.host))) {
+    problems.push('DEMO_DATA: the demo user has a published password, so demo data is only for a loopback ISSUER and HOST (localhost, 127.0.0.1, ::1)');
   }
   if (config) problems.push(...productionProblems(config, parsed.data!));
   if (config?.metrics.enabled && !config.metrics.port && !config.metrics.token) {
@@ -95,7 +95,7 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT === 0 ? 3000 : env.PORT}`).replace(/\/+$/, '');
   return {
     env: env.NODE_ENV,
-    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY, trustProxyHops: env.TRUST_PROXY_HOPS, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    http: { host: env.HOST ?? (env.NODE_ENV === 'development' ? '127.0.0.1' : '0.0.0.0'), port: env.PORT, trustProxy: env.TRUST_PROXY, trustProxyHops: env.TRUST_PROXY_HOPS, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     issuer,
     database: env.DATABASE_URL.startsWith('sqlite:')
       ? { kind: 'sqlite', location: env.DATABASE_URL.slice('sqlite:'.length), busyTimeoutMs: env.SQLITE_BUSY_TIMEOUT_MS, sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS }
@@ -112,7 +112,7 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
     clientsFile: env.CLIENTS_FILE,
     encryptionKeys: env.KEYWARD_ENCRYPTION_KEY ?? [],
     // A demo account with a published password is a way in: only where nobody else can reach it.
-    demoData: env.DEMO_DATA ?? (env.NODE_ENV === 'development' && isLoopbackIssuer(issuer)),
+    demoData: env.DEMO_DATA ?? (env.NODE_ENV === 'development' && isLoopbackIssuer(issuer) && isLoopbackHost(env.HOST ?? '127.0.0.1')),
     ttl: {
       accessToken: env.ACCESS_TOKEN_TTL,
       authorizationCode: env.AUTHORIZATION_CODE_TTL,
@@ -181,8 +181,12 @@ function productionProblems(config: Config, env: Environment): string[] {
 }
 
 function isLoopbackIssuer(issuer: string): boolean {
-  const host = new URL(issuer).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
+  return isLoopbackHost(new URL(issuer).hostname);
+}
+
+/** A name or address only this machine reaches (0.0.0.0 and :: listen on every interface). */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
 /**

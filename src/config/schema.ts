@@ -14,7 +14,8 @@ const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((
 export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Default: 127.0.0.1 in development (the demo user's password is published), 0.0.0.0 otherwise. */
+  HOST: z.string().min(1).optional(),
   ISSUER: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://id.example.com' }).optional(),
   ALLOW_HTTP_ISSUER: booleanFlag.default(false),
   TRUST_PROXY: booleanFlag.default(false),

@@ -56,9 +56,12 @@ export function createOidcAdapterFactory(store: OidcRecordStore, clock: Clock, o
     entry.survivor = id;
     const chain = (await store.listByGrantId('RefreshToken', payload.grantId))
       .filter((s) => s.payload.iiat === payload.iiat && typeof s.payload.rotations === 'number' && s.payload.rotations > entry.rotations);
-    const earlier = chain.filter((s) => s.id !== entry.survivor);
-    await Promise.all(earlier.map((s) => store.destroy('RefreshToken', s.id)));
-    options.onSecurityEvent('refresh_token_grace_retry', { grantId: payload.grantId, clientId: typeof payload.clientId === 'string' ? payload.clientId : undefined, detectedBy: `rotated token used again within the grace window; ${earlier.length} earlier successor(s) revoked` });
+    // Retired, not deleted: a retired successor presented after the grace window is a reuse
+    // that revokes the whole grant. Whoever replayed the rotated token (a thief racing the
+    // client) then loses the chain as soon as the client uses its own token again.
+    const earlier = chain.filter((s) => s.id !== entry.survivor && s.payload.consumed === undefined);
+    await Promise.all(earlier.map((s) => store.consume('RefreshToken', s.id)));
+    options.onSecurityEvent('refresh_token_grace_retry', { grantId: payload.grantId, clientId: typeof payload.clientId === 'string' ? payload.clientId : undefined, detectedBy: `rotated token used again within the grace window; ${earlier.length} earlier successor(s) retired` });
   };
 
   const revokeFamily = async (grantId: string) => {
@@ -68,7 +71,7 @@ export function createOidcAdapterFactory(store: OidcRecordStore, clock: Clock, o
   return (model: string): Adapter => (model === 'Client' ? clientAdapter(options.clients) : {
     async upsert(id, payload, expiresIn) {
       const expiresAt = typeof expiresIn === 'number' && expiresIn > 0 ? clock.now() + expiresIn * 1000 : undefined;
-      await store.upsert(model, id, payload as OidcPayload, expiresAt);
+      await store.upsert(model, id, model === 'Interaction' ? withLoginAccount(payload as OidcPayload) : (payload as OidcPayload), expiresAt);
       if (model === 'RefreshToken' && graceRetries.size > 0) await retireEarlierSuccessors(id, payload as OidcPayload);
     },
     async find(id) {
@@ -115,6 +118,17 @@ export function createOidcAdapterFactory(store: OidcRecordStore, clock: Clock, o
       if (model === 'AccessToken') await store.revokeByGrantId(JWT_ACCESS_TOKEN_MODEL, grantId);
     },
   });
+}
+
+/**
+ * An interaction that holds a finished login is a sign-in in flight: the browser has only to
+ * come back to /auth to get a session. It is stored under the account (the store indexes a
+ * top-level accountId), so that ending everything of an account — a password reset, an address
+ * proven — ends these too (revokeEverythingFor), not only sessions and tokens.
+ */
+function withLoginAccount(payload: OidcPayload): OidcPayload {
+  const login = (payload.result as { login?: { accountId?: unknown } } | undefined)?.login;
+  return typeof login?.accountId === 'string' ? { ...payload, accountId: login.accountId } : payload;
 }
 
 /** Read-only: clients come from the CLI (dynamic registration is off), static ones from the file. */

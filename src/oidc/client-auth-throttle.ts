@@ -1,3 +1,4 @@
+import { clientNetwork } from '../lib/client-network.ts';
 import { errors, Provider, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../logger/logger.ts';
 import type { ThrottleStore } from '../stores/types.ts';
@@ -63,7 +64,7 @@ export function throttleClientAuthentication(provider: Provider, deps: ClientAut
   };
   const counters = (clientId: string, ctx: KoaContextWithOIDC) => [
     { key: `client-auth:client:${clientId}`, limit: limits.perClient, scope: 'client' },
-    { key: `client-auth:ip:${ctx.ip || 'unknown'}`, limit: limits.perIp, scope: 'ip' },
+    { key: `client-auth:ip:${clientNetwork(ctx.ip || 'unknown')}`, limit: limits.perIp, scope: 'ip' },
   ];
   const refuseIfOverLimit = async (ctx: KoaContextWithOIDC, keys: ReturnType<typeof counters>) => {
     const counts = await Promise.all(keys.map(({ key }) => store.peek(key)));

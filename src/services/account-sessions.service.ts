@@ -1,10 +1,14 @@
 import type { OidcRecordStore } from '../stores/types.ts';
 
 /**
- * Everything that keeps an account signed in somewhere: browser sessions, grants and the
- * tokens issued from them (oidc-provider model names, stored by the adapter).
+ * Everything that keeps an account signed in somewhere, or is about to: browser sessions,
+ * grants and the tokens issued from them (oidc-provider model names, stored by the adapter),
+ * interactions that hold a finished login, and Keyward's pending sign-ins and links.
  */
-const SIGNED_IN_STATE = ['Session', 'Grant', 'AccessToken', 'JwtAccessToken', 'RefreshToken', 'AuthorizationCode'] as const;
+const SIGNED_IN_STATE = [
+  'Session', 'Grant', 'AccessToken', 'JwtAccessToken', 'RefreshToken', 'AuthorizationCode',
+  'Interaction', 'KeywardFederatedSignIn', 'KeywardPendingLink',
+] as const;
 
 /** Ends every session, grant and token of an account (after a password reset, by an operator). */
 export async function revokeEverythingFor(store: OidcRecordStore, accountId: string): Promise<number> {

@@ -4,6 +4,13 @@ import type { OidcRecordStore } from '../stores/types.ts';
 /** A pending sign-in lives at most as long as an upstream round trip may take. */
 const PENDING_TTL_MS = 10 * 60 * 1000;
 
+/** An upstream sign-in that resolved to an account through the link (upstream, subject). */
+export interface FederatedSignIn {
+  accountId: string;
+  upstream: string;
+  subject: string;
+}
+
 /** An upstream identity waiting to be linked once the person signs in with the account's password. */
 export interface PendingLink {
   upstream: string;
@@ -22,9 +29,9 @@ export interface PendingLink {
  * expiry at read time and the sweep come with it.
  */
 export interface PendingSignIns {
-  saveFederated(uid: string, accountId: string): Promise<void>;
-  /** The account an upstream sign-in resolved to for this interaction; single use. */
-  takeFederated(uid: string): Promise<string | undefined>;
+  saveFederated(uid: string, signIn: FederatedSignIn): Promise<void>;
+  /** The account an upstream sign-in resolved to for this interaction, and through which link; single use. */
+  takeFederated(uid: string): Promise<FederatedSignIn | undefined>;
   saveLink(uid: string, link: PendingLink): Promise<void>;
   findLink(uid: string): Promise<PendingLink | undefined>;
   dropLink(uid: string): Promise<void>;
@@ -36,15 +43,16 @@ const LINK = 'KeywardPendingLink';
 export function createPendingSignIns(store: OidcRecordStore, clock: Clock): PendingSignIns {
   const expiresAt = () => clock.now() + PENDING_TTL_MS;
   return {
-    async saveFederated(uid, accountId) {
-      await store.upsert(FEDERATED, uid, { accountId }, expiresAt());
+    async saveFederated(uid, signIn) {
+      await store.upsert(FEDERATED, uid, { ...signIn }, expiresAt());
     },
     async takeFederated(uid) {
       // consume() is atomic: of two requests finishing the same sign-in, one wins.
       if (!(await store.consume(FEDERATED, uid))) return undefined;
       const record = await store.find(FEDERATED, uid);
       await store.destroy(FEDERATED, uid);
-      return typeof record?.accountId === 'string' ? record.accountId : undefined;
+      if (typeof record?.accountId !== 'string') return undefined;
+      return { accountId: record.accountId, upstream: String(record.upstream), subject: String(record.subject) };
     },
     async saveLink(uid, link) {
       await store.upsert(LINK, uid, { ...link }, expiresAt());

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { clientNetwork } from '../lib/client-network.ts';
 import { normalizeEmail, type ThrottleStore } from '../stores/types.ts';
 
 /** Over a limit: how long to wait, in whole seconds (for Retry-After, RFC 9110 §10.2.3). */
@@ -30,7 +31,7 @@ export function createThrottle(store: ThrottleStore, limits: Config['throttle'],
   const signInWindow = limits.signInWindowSeconds * 1000;
   const requestWindow = limits.requestsWindowSeconds * 1000;
   const account = (email: string) => `sign-in:account:${normalizeEmail(email)}`;
-  const ipKey = (ip: string) => `sign-in:ip:${ip}`;
+  const ipKey = (ip: string) => `sign-in:ip:${clientNetwork(ip)}`;
   const blocked = (resetAt: number): Blocked => ({ retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now()) / 1000)) });
 
   return {
@@ -47,7 +48,7 @@ export function createThrottle(store: ThrottleStore, limits: Config['throttle'],
     async checkRequest(kind, email, ip) {
       const [byEmail, byIp] = await Promise.all([
         store.hit(`${kind}:email:${normalizeEmail(email)}`, requestWindow),
-        store.hit(`${kind}:ip:${ip}`, requestWindow),
+        store.hit(`${kind}:ip:${clientNetwork(ip)}`, requestWindow),
       ]);
       if (byEmail.count > limits.requestsPerEmail) return blocked(byEmail.resetAt);
       if (byIp.count > limits.requestsPerIp) return blocked(byIp.resetAt);

@@ -44,6 +44,23 @@ describe.each([['false'], ['true']])('metadata with TRUST_PROXY=%s', (trustProxy
   });
 });
 
+describe('an absolute URL in the request line (RFC 9112 §3.2.2), as the first request after start', () => {
+  let keyward: TestKeyward;
+  beforeAll(async () => {
+    keyward = await startTestKeyward();
+  });
+  afterAll(async () => keyward?.stop());
+
+  it.each(METADATA)('answers %s for the issuer when the request line carries an absolute URL of another host', async (path) => {
+    const poisoned = await rawRequest(`${keyward.issuer}${path}`, { requestTarget: `http://evil.example${path}` });
+    expect(poisoned.body).not.toContain('evil.example');
+    const plain = await (await fetch(`${keyward.issuer}${path}`)).text();
+    expect(plain).not.toContain('evil.example');
+    expect(JSON.parse(plain)).toMatchObject({ token_endpoint: `${keyward.issuer}/token`, jwks_uri: `${keyward.issuer}/jwks` });
+  });
+
+});
+
 describe('private_key_jwt client assertions (RFC 7523 §3)', () => {
   let keyward: TestKeyward;
   let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];

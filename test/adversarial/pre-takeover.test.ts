@@ -84,6 +84,24 @@ describe('pre-takeover through an upstream that does not verify email', () => {
     }
   });
 
+  it('answers an unverified upstream email the same whether or not an account has it (no enumeration)', async () => {
+    const { keyward, google } = await startWithUpstream({});
+    try {
+      google.people.set('g-probe-taken', { sub: 'g-probe-taken', email: 'demo@keyward.test', email_verified: false });
+      google.people.set('g-probe-free', { sub: 'g-probe-free', email: 'nobody-here@example.com', email_verified: false });
+      const taken = await federatedSignIn(keyward, google, 'g-probe-taken');
+      const free = await federatedSignIn(keyward, google, 'g-probe-free');
+      expect([taken.status, free.status]).toEqual([400, 400]);
+      const message = (html: string) => /<p[^>]*>([^<]*does not confirm[^<]*)<\/p>/.exec(html)?.[1];
+      const shown = message(await taken.text());
+      expect(shown).toMatch(/does not confirm/);
+      expect(message(await free.text())).toBe(shown);
+    } finally {
+      await keyward.stop();
+      await google.close();
+    }
+  });
+
   it('takes a CR/LF-laden upstream email for no email at all (no header injection)', async () => {
     const { keyward, google } = await startWithUpstream({ REQUIRE_VERIFIED_EMAIL: 'false' });
     try {
@@ -126,6 +144,37 @@ describe('pre-takeover through registration', () => {
     expect(await passwordSignIn(keyward, victim, 'attacker chose this')).toBe(401);
     expect(await passwordSignIn(keyward, victim, 'the victim chose this')).toBe(303);
     expect((await keyward.running.container.stores.accounts.findByEmail(victim))?.emailVerified).toBe(true);
+  });
+
+  it('ends a sign-in held half-way when the owner resets the password (no code after the reset)', async () => {
+    await submit(keyward, `${keyward.issuer}/register`, { email: 'held@example.com', password: 'the old shared password', name: '' });
+    await keyward.flushMail();
+    const link = latestLink(mail, 'held@example.com', /Confirm your email/);
+    expect((await submit(keyward, link, { password: 'the old shared password' })).status).toBe(200);
+    // The attacker knows the old password, signs in, and stops before going back to /auth.
+    const attacker = new UserAgent();
+    const login = locationOf(await attacker.get((await startAuthorization(await discoverTestClient(keyward.issuer))).url), keyward.issuer);
+    const csrf = csrfTokenIn(await (await attacker.get(login)).text());
+    const held = await attacker.postForm(`${login}/login`, { _csrf: csrf, email: 'held@example.com', password: 'the old shared password' });
+    expect(held.status).toBe(303);
+    // The owner resets the password.
+    await submit(keyward, `${keyward.issuer}/forgot-password`, { email: 'held@example.com' });
+    await keyward.flushMail();
+    const reset = await submit(keyward, latestLink(mail, 'held@example.com', /Reset your/), { password: 'the owner chose anew', password_confirmation: 'the owner chose anew' });
+    expect(reset.status).toBe(200);
+    // The held sign-in leads nowhere: through consent too, no redirect to the client with a code.
+    let next = locationOf(held, keyward.issuer);
+    for (let hop = 0; hop < 8 && next.origin === keyward.issuer; hop += 1) {
+      const response = await attacker.get(next);
+      if ([302, 303].includes(response.status)) {
+        next = locationOf(response, keyward.issuer);
+        continue;
+      }
+      const html = await response.text();
+      if (response.status !== 200 || !html.includes('/consent"')) break;
+      next = locationOf(await attacker.postForm(`${next.pathname}/consent`.replace(/^/, keyward.issuer), { _csrf: csrfTokenIn(html) }), keyward.issuer);
+    }
+    expect(next.searchParams.get('code')).toBeNull();
   });
 
   it('confirms the email of whoever registered, with the password they chose', async () => {

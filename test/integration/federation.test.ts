@@ -107,7 +107,7 @@ describe('federated sign-in', () => {
     google.state.signInAs = 'g-mallory';
     const flow = await continueWith('google');
     expect(flow.response.status).toBe(400);
-    expect(await flow.response.text()).toContain('does not confirm that the email is yours');
+    expect(await flow.response.text()).toContain('does not confirm that this email address is yours');
     expect(await keyward.running.container.stores.federatedIdentities.find('google', 'g-mallory')).toBeUndefined();
   });
 

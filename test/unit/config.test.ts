@@ -103,11 +103,16 @@ describe('loadConfig', () => {
       expect(load({ NODE_ENV: 'development', ISSUER: 'https://id.example.com' }).demoData).toBe(false);
       expect(load({ NODE_ENV: 'development', ISSUER: 'http://127.0.0.1:3000' }).demoData).toBe(true);
       expect(problemsOf({ NODE_ENV: 'development', ISSUER: 'https://id.example.com', DEMO_DATA: 'true' })).toEqual([expect.stringMatching(/^DEMO_DATA: the demo user has a published password/)]);
+      // Reachable from the network through HOST, whatever the issuer says: no demo user either.
+      expect(load({ NODE_ENV: 'development' }).http.host).toBe('127.0.0.1');
+      expect(load({ NODE_ENV: 'development', HOST: '0.0.0.0' }).demoData).toBe(false);
+      expect(problemsOf({ NODE_ENV: 'development', HOST: '0.0.0.0', DEMO_DATA: 'true' })).toEqual([expect.stringMatching(/^DEMO_DATA: .* loopback ISSUER and HOST/)]);
     });
 
     it('accepts an https issuer with cookie secrets and turns demo data off', () => {
       const config = load(secure);
       expect(config.demoData).toBe(false);
+      expect(config.http.host).toBe('0.0.0.0');
       expect(config.log.pretty).toBe(false);
     });
 

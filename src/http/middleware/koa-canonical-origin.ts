@@ -12,6 +12,9 @@ import type { KeywardState } from '../state.ts';
  * koa's `host` and `protocol` to the issuer's here, before any router or the provider runs,
  * closes that class of bug at its root instead of at each URL.
  *
+ * The request target's own scheme and host, when a client sends an absolute URL in the request
+ * line, are dropped the same way.
+ *
  * The protocol is the issuer's too: an https issuer is reached over https by definition
  * (behind a TLS-terminating proxy), which is also what marks cookies `Secure`.
  */
@@ -22,6 +25,16 @@ export function canonicalOrigin(issuer: string): Middleware<KeywardState> {
     protocol: { value: url.protocol.slice(0, -1), configurable: true },
   };
   return (ctx, next) => {
+    // An absolute-form request target (`GET http://evil.example/… HTTP/1.1`, RFC 9112 §3.2.2)
+    // is what koa's href and URL return as they are: keep only its path and query.
+    if (!ctx.req.url?.startsWith('/')) {
+      const target = URL.parse(ctx.req.url ?? '', issuer);
+      const path = target ? `${target.pathname}${target.search}` : '/';
+      ctx.req.url = path;
+      ctx.originalUrl = path;
+      ctx.request.originalUrl = path;
+      ctx.url = path;
+    }
     // Own properties shadow koa's request getters; origin, href, URL and secure derive from them.
     Object.defineProperties(ctx.request, pinned);
     ctx.req.headers.host = url.host;

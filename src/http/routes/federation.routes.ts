@@ -15,8 +15,8 @@ const FLOW_LIFETIME_MS = 10 * 60 * 1000;
 
 const REFUSALS: Record<string, string> = {
   registration_closed: 'There is no account for this sign-in, and new accounts cannot be created here.',
-  unverified_email_taken: 'An account already uses this email, and the provider does not confirm that the email is yours. Sign in with your password instead.',
-  unverified_email: 'The provider does not confirm that this email address is yours. Confirm it with the provider, or create an account with your email and a password.',
+  // One answer whether or not an account has the address: the page must not tell (no enumeration).
+  unverified_email: 'The provider does not confirm that this email address is yours. Confirm it with the provider, or sign in (or create an account) with your email and a password.',
   no_email: 'The provider did not share a verified email address, which an account needs.',
   account_disabled: 'This account is disabled.',
 };

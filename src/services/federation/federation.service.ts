@@ -9,7 +9,7 @@ export type { UpstreamRequest } from './upstream-clients.ts';
 export type { PendingLink } from '../pending-sign-ins.service.ts';
 export { FederationError } from './upstream-clients.ts';
 
-export type RefusalReason = 'registration_closed' | 'unverified_email_taken' | 'unverified_email' | 'no_email' | 'account_disabled';
+export type RefusalReason = 'registration_closed' | 'unverified_email' | 'no_email' | 'account_disabled';
 
 /** What an upstream answer led to; the identity decision itself is kept server-side by interaction. */
 export type FederatedOutcome =
@@ -69,7 +69,7 @@ export function createFederationService(deps: {
     await identities.touch(upstream, profile.subject);
     await accounts.recordSignIn(accountId);
     await audit.record('federated_sign_in', 'success', origin, { accountId, details: { upstream } });
-    await pending.saveFederated(uid, accountId);
+    await pending.saveFederated(uid, { accountId, upstream, subject: profile.subject });
     return { outcome: 'signed_in' };
   };
 
@@ -102,14 +102,16 @@ export function createFederationService(deps: {
       if (existing) {
         // Never link on an email the upstream does not vouch for; and even then, only once the
         // person proves they own the account (no takeover by whoever controls the upstream).
-        if (!profile.emailVerified) return refuse('unverified_email_taken', origin, upstream, existing.id);
+        // Refused like an unverified address without an account, so the answer does not tell.
+        if (!profile.emailVerified) return refuse('unverified_email', origin, upstream, existing.id);
         await pending.saveLink(uid, { upstream, subject: profile.subject, email: existing.email, accountId: existing.id });
         return { outcome: 'confirm_with_password' };
       }
-      if (!deps.registrationEnabled) return refuse('registration_closed', origin, upstream);
       // An address the upstream does not vouch for makes no account where verified emails are
-      // required: it would sit on someone else's address until they arrive (pre-takeover).
-      if (!profile.emailVerified && deps.requireVerifiedEmail) return refuse('unverified_email', origin, upstream);
+      // required: it would sit on someone else's address until they arrive (pre-takeover). Checked
+      // before "registration closed", so that an unverified address gets one answer either way.
+      if (!profile.emailVerified && (deps.requireVerifiedEmail || !deps.registrationEnabled)) return refuse('unverified_email', origin, upstream);
+      if (!deps.registrationEnabled) return refuse('registration_closed', origin, upstream);
       const created = await accounts.create({ email: profile.email, emailVerified: profile.emailVerified, name: profile.name, picture: profile.picture, passwordHash: undefined, roles: [] });
       if (!created) return this.complete(uid, upstream, callback, request, origin); // lost a race for the email: resolve again
       await identities.link({ upstream, subject: profile.subject, accountId: created.id, email: profile.email });
@@ -117,7 +119,12 @@ export function createFederationService(deps: {
       return signInLinked(uid, upstream, profile, created.id, origin);
     },
 
-    takeSignedIn: (uid) => pending.takeFederated(uid),
+    async takeSignedIn(uid) {
+      const signIn = await pending.takeFederated(uid);
+      // The link may have gone since (the owner proved the address, or removed it): check again.
+      const link = signIn ? await identities.find(signIn.upstream, signIn.subject) : undefined;
+      return link && link.accountId === signIn!.accountId ? link.accountId : undefined;
+    },
     pendingLink: (uid) => pending.findLink(uid),
 
     async confirmPendingLink(uid, accountId, origin) {

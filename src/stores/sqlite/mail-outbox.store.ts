@@ -22,6 +22,10 @@ export function createSqliteMailOutboxStore(db: DatabaseSync, clock: Clock): Mai
       ORDER BY next_attempt_at LIMIT :limit)
     RETURNING id, recipient, subject, body, attempts`);
   const complete = db.prepare('DELETE FROM mail_outbox WHERE id = ?');
+  // The body holds a live link (a reset link is otherwise kept only as a hash). A delete leaves
+  // the old row in earlier WAL frames until a checkpoint; truncating the WAL after a delivery
+  // takes it out of the files, so a copy of the data directory does not hold a usable link.
+  const truncateWal = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
   const retry = db.prepare('UPDATE mail_outbox SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?');
   const abandon = db.prepare('UPDATE mail_outbox SET abandoned_at = ?, lease_until = NULL, last_error = ? WHERE id = ?');
   const pending = db.prepare('SELECT count(*) AS n FROM mail_outbox WHERE abandoned_at IS NULL');
@@ -36,6 +40,8 @@ export function createSqliteMailOutboxStore(db: DatabaseSync, clock: Clock): Mai
     },
     async complete(id) {
       complete.run(id);
+      // Best effort: a busy checkpoint (a reader in the way) is retried at the next delivery.
+      truncateWal.get();
     },
     async fail(id, retryAt, error) {
       if (retryAt === undefined) abandon.run(clock.now(), error.slice(0, 500), id);
