@@ -19,17 +19,19 @@ export function createMongoOidcRecordStore(models: MongoModels, clock: Clock): O
   return {
     async upsert(model, id, payload, expiresAt) {
       const { consumed, ...rest } = payload;
-      await oidcRecords.updateOne({ _id: key(model, id) }, [
-        {
-          $set: {
-            model, id, payload: JSON.stringify(rest), grantId: text(rest.grantId) ?? null, uid: text(rest.uid) ?? null,
-            userCode: text(rest.userCode) ?? null, accountId: text(rest.accountId) ?? null,
-            expiresAt: expiresAt === undefined ? null : new Date(expiresAt),
-            // A consumed record stays consumed when it is saved again.
-            consumedAt: { $ifNull: ['$consumedAt', typeof consumed === 'number' ? consumed : null] },
-          },
-        },
-      ], { upsert: true });
+      // A plain update document, not an aggregation pipeline: its values are stored as given (in a
+      // pipeline a string starting with `$` would be read as a field path), and mongoose 9 refuses
+      // pipelines without `updatePipeline`.
+      const fields = {
+        model, id, payload: JSON.stringify(rest), grantId: text(rest.grantId) ?? null, uid: text(rest.uid) ?? null,
+        userCode: text(rest.userCode) ?? null, accountId: text(rest.accountId) ?? null,
+        expiresAt: expiresAt === undefined ? null : new Date(expiresAt),
+      };
+      // A consumed record stays consumed when it is saved again: `consumedAt` is only ever set,
+      // never cleared. $max sets it when it is null or absent (null sorts before every number in
+      // BSON order) and otherwise keeps the stored time unless this one is later.
+      const consumedAt = typeof consumed === 'number' ? { $max: { consumedAt: consumed } } : { $setOnInsert: { consumedAt: null } };
+      await oidcRecords.updateOne({ _id: key(model, id) }, { $set: fields, ...consumedAt }, { upsert: true });
     },
     find: (model, id) => findOne({ _id: key(model, id) }),
     findByUid: (model, uid) => findOne({ model, uid }),

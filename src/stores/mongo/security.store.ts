@@ -1,5 +1,6 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { AuditEvent, AuditStore, OneTimeTokenStore, ThrottleStore } from '../types.ts';
+import { isDuplicateKey } from './driver-errors.ts';
 import type { MongoModels } from './models.ts';
 
 export function createMongoOneTimeTokenStore(models: MongoModels, clock: Clock): OneTimeTokenStore {
@@ -31,13 +32,25 @@ export function createMongoThrottleStore(models: MongoModels, clock: Clock): Thr
   return {
     async hit(key, windowMs) {
       const now = new Date(clock.now());
-      const ends = new Date(clock.now() + windowMs);
-      // One atomic upsert: a new window when the last one ended, else one more in it.
-      const expired = { $or: [{ $eq: [{ $ifNull: ['$windowEndsAt', null] }, null] }, { $lte: ['$windowEndsAt', now] }] };
-      const doc = await throttle.findOneAndUpdate({ _id: key }, [
-        { $set: { count: { $cond: [expired, 1, { $add: ['$count', 1] }] }, windowEndsAt: { $cond: [expired, ends, '$windowEndsAt'] } } },
-      ], { upsert: true, returnDocument: 'after' }).lean();
-      return { count: doc!.count, resetAt: doc!.windowEndsAt.getTime() };
+      // Plain conditional updates, each atomic on the one counter (no aggregation pipeline):
+      // one more in a window that is still open; else a new window, replacing an ended one or
+      // inserting the first. Two processes starting a window at once collide on the _id: the
+      // loser's upsert fails with a duplicate key and it counts in the winner's window instead.
+      for (let attempt = 1; ; attempt += 1) {
+        const counted = await throttle.findOneAndUpdate({ _id: key, windowEndsAt: { $gt: now } }, { $inc: { count: 1 } }, { returnDocument: 'after' }).lean();
+        if (counted) return { count: counted.count, resetAt: counted.windowEndsAt.getTime() };
+        const ends = new Date(clock.now() + windowMs);
+        try {
+          const started = await throttle.findOneAndUpdate(
+            { _id: key, $or: [{ windowEndsAt: { $lte: now } }, { windowEndsAt: null }] },
+            { $set: { count: 1, windowEndsAt: ends } },
+            { upsert: true, returnDocument: 'after' },
+          ).lean();
+          return { count: started!.count, resetAt: started!.windowEndsAt.getTime() };
+        } catch (error) {
+          if (!isDuplicateKey(error) || attempt >= 5) throw error;
+        }
+      }
     },
     async peek(key) {
       const doc = await throttle.findOne({ _id: key, windowEndsAt: { $gt: new Date(clock.now()) } }).lean();
