@@ -4,11 +4,17 @@ import type { OidcRecordStore } from '../stores/types.ts';
 /** A pending sign-in lives at most as long as an upstream round trip may take. */
 const PENDING_TTL_MS = 10 * 60 * 1000;
 
-/** An upstream sign-in that resolved to an account through the link (upstream, subject). */
+/**
+ * What an upstream round trip resolved to, waiting for the browser that holds the interaction:
+ * a sign-in to `accountId` through the link (upstream, subject), or (`link`) an identity to
+ * link once that account's password is given.
+ */
 export interface FederatedSignIn {
+  kind: 'signed_in' | 'link';
   accountId: string;
   upstream: string;
   subject: string;
+  email: string;
 }
 
 /** An upstream identity waiting to be linked once the person signs in with the account's password. */
@@ -52,7 +58,7 @@ export function createPendingSignIns(store: OidcRecordStore, clock: Clock): Pend
       const record = await store.find(FEDERATED, uid);
       await store.destroy(FEDERATED, uid);
       if (typeof record?.accountId !== 'string') return undefined;
-      return { accountId: record.accountId, upstream: String(record.upstream), subject: String(record.subject) };
+      return { kind: record.kind === 'link' ? 'link' : 'signed_in', accountId: record.accountId, upstream: String(record.upstream), subject: String(record.subject), email: String(record.email) };
     },
     async saveLink(uid, link) {
       await store.upsert(LINK, uid, { ...link }, expiresAt());

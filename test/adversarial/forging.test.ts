@@ -13,9 +13,13 @@ import { locationOf, UserAgent } from '../helpers/user-agent.ts';
 const KNOWN_SECRET = 'known-cookie-secret-0123456789abcdef0123456789';
 
 /** A koa-session cookie as koa-session writes it: base64 JSON, signed by keygrip (HMAC-SHA1, base64url). */
+function forgedUiValue(body: Record<string, unknown>): { value: string; signature: string } {
+  const value = Buffer.from(JSON.stringify({ _expire: Date.now() + 3_600_000, _maxAge: 3_600_000, ...body })).toString('base64');
+  return { value, signature: createHmac('sha1', KNOWN_SECRET).update(`keyward.ui=${value}`).digest('base64url') };
+}
+
 function forgedUiCookie(body: Record<string, unknown>): string {
-  const value = Buffer.from(JSON.stringify({ ...body, _expire: Date.now() + 3_600_000, _maxAge: 3_600_000 })).toString('base64');
-  const signature = createHmac('sha1', KNOWN_SECRET).update(`keyward.ui=${value}`).digest('base64url');
+  const { value, signature } = forgedUiValue(body);
   return `keyward.ui=${value}; keyward.ui.sig=${signature}`;
 }
 
@@ -49,6 +53,48 @@ describe('a forged UI session', () => {
     expect(complete.headers.get('location')).toBeNull();
     const signIns = await keyward.running.container.stores.audit.list({ event: 'federated_sign_in', limit: 10 });
     expect(signIns.filter((event) => event.outcome === 'success')).toEqual([]);
+  });
+});
+
+describe('a forged UI cookie aiming an upstream sign-in at someone else\'s interaction', () => {
+  let keyward: TestKeyward;
+  let upstream: Awaited<ReturnType<typeof startUpstreamProvider>>;
+  beforeAll(async () => {
+    const port = await freePort();
+    upstream = await startUpstreamProvider(() => `http://127.0.0.1:${port}/federation/callback/google`);
+    keyward = await startTestKeyward({
+      port,
+      env: { COOKIE_SECRETS: KNOWN_SECRET, GOOGLE_CLIENT_ID: upstream.client.id, GOOGLE_CLIENT_SECRET: upstream.client.secret, GOOGLE_ISSUER: upstream.issuer },
+    });
+  });
+  afterAll(async () => {
+    await keyward?.stop();
+    await upstream?.close();
+  });
+
+  it('cannot get the attacker\'s upstream identity linked by the victim\'s password sign-in', async () => {
+    // The victim has a sign-in page open.
+    const victim = new UserAgent();
+    const victimLogin = locationOf(await victim.get((await startAuthorization(await discoverTestClient(keyward.issuer))).url), keyward.issuer);
+    const victimUid = victimLogin.pathname.split('/').pop()!;
+    const victimPage = await (await victim.get(victimLogin)).text();
+    // The attacker starts an upstream sign-in of their own, then rewrites its interaction uid to the victim's.
+    const attacker = new UserAgent();
+    const attackerLogin = locationOf(await attacker.get((await startAuthorization(await discoverTestClient(keyward.issuer))).url), keyward.issuer);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await attacker.get(attackerLogin)).text())![1]!;
+    let response = await attacker.postForm(`${attackerLogin}/federated/google`, { _csrf: csrf });
+    const session = JSON.parse(Buffer.from(attacker.cookieValue(keyward.issuer, 'keyward.ui')!, 'base64').toString()) as { federation: { uid: string } };
+    const forged = forgedUiValue({ ...session, federation: { ...session.federation, uid: victimUid } });
+    attacker.setCookie(keyward.issuer, 'keyward.ui', forged.value);
+    attacker.setCookie(keyward.issuer, 'keyward.ui.sig', forged.signature);
+    // An upstream that vouches for the victim's address (lying, or the attacker's account there).
+    upstream.people.set('g-liar', { sub: 'g-liar', email: DEMO_ACCOUNT.email, email_verified: true });
+    upstream.state.signInAs = 'g-liar';
+    for (let hop = 0; hop < 10 && [302, 303].includes(response.status); hop += 1) response = await attacker.get(locationOf(response, response.url || keyward.issuer));
+    // The victim signs in with their password in their own interaction.
+    const signedIn = await victim.postForm(`${victimLogin}/login`, { _csrf: /name="_csrf" value="([^"]+)"/.exec(victimPage)![1]!, email: DEMO_ACCOUNT.email, password: DEMO_ACCOUNT.password });
+    expect(signedIn.status).toBe(303);
+    expect(await keyward.running.container.stores.federatedIdentities.find('google', 'g-liar')).toBeUndefined();
   });
 });
 

@@ -55,6 +55,16 @@ export class UserAgent {
     });
   }
 
+  /** The value of cookie `name` (any path) this agent would keep for `url`'s host. */
+  cookieValue(url: string | URL, name: string): string | undefined {
+    return [...this.jar(url)].find(([key]) => key.split('\n')[0] === name)?.[1].value;
+  }
+
+  /** Puts a cookie in the jar as if the server had set it (a forged one, for attack tests). */
+  setCookie(url: string | URL, name: string, value: string, path = '/'): void {
+    this.jar(url).set(`${name}\n${path}`, { value, path });
+  }
+
   cookieNames(url: string | URL): string[] {
     return [...this.jar(url).keys()].map((key) => key.split('\n')[0]!);
   }

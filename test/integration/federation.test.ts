@@ -92,7 +92,11 @@ describe('federated sign-in', () => {
     google.state.signInAs = 'g-demo';
     const flow = await continueWith('google');
     expect(flow.response.status).toBe(303);
-    expect(flow.response.headers.get('location')).toBe(flow.loginUrl.pathname);
+    // Through the interaction's own path (only the browser holding it gets the offer), then back to sign-in.
+    expect(flow.response.headers.get('location')).toBe(`${flow.loginUrl.pathname}/federated/complete`);
+    const offered = await flow.agent.get(new URL(flow.response.headers.get('location')!, keyward.issuer));
+    expect(offered.status).toBe(303);
+    expect(offered.headers.get('location')).toBe(flow.loginUrl.pathname);
     expect(await keyward.running.container.stores.federatedIdentities.find('google', 'g-demo')).toBeUndefined();
     const page = await (await flow.agent.get(flow.loginUrl)).text();
     expect(page).toContain('Sign in with its password once to link your Google account');

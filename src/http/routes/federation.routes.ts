@@ -68,21 +68,23 @@ export function federationRoutes(deps: { federation: FederationService; interact
     }
     if (outcome.outcome === 'refused') return failed(ctx, REFUSALS[outcome.reason]!, flow.uid);
     ctx.status = 303;
-    // A link waits for the password on the sign-in page. A sign-in is finished under
-    // /interaction/<uid>, where oidc-provider's interaction cookie is sent; the account it
-    // resolved to waits server-side for that interaction (never in this cookie).
-    ctx.redirect(outcome.outcome === 'confirm_with_password' ? `/interaction/${flow.uid}` : `/interaction/${flow.uid}/federated/complete`);
+    // Finished under /interaction/<uid>, where oidc-provider's interaction cookie is sent, so that
+    // only the browser holding the interaction gets the result; the result waits server-side
+    // for that interaction (never in this cookie).
+    ctx.redirect(`/interaction/${flow.uid}/federated/complete`);
   });
 
   router.get('/interaction/:uid/federated/complete', deps.uiSession, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const uid = ctx.params.uid!;
     await interactions.load(http(ctx), uid); // this browser holds that interaction
-    const accountId = await federation.takeSignedIn(uid);
-    if (!accountId) return failed(ctx, FAILURES.state_mismatch, uid);
-    rotateUiSession(ctx);
+    const result = await federation.takeResult(uid);
+    if (!result) return failed(ctx, FAILURES.state_mismatch, uid);
     ctx.status = 303;
-    ctx.redirect(await interactions.finishLogin(http(ctx), uid, accountId, ['fed']));
+    // A link waits for the account's password on the sign-in page.
+    if (result.outcome === 'confirm_with_password') return ctx.redirect(`/interaction/${uid}`);
+    rotateUiSession(ctx);
+    ctx.redirect(await interactions.finishLogin(http(ctx), uid, result.accountId, ['fed']));
   });
 
   return router;

@@ -25,8 +25,11 @@ export interface FederationService {
   begin(upstream: string, redirectUri: string, origin: RequestOrigin): Promise<{ url: URL; request: UpstreamRequest }>;
   /** Validates the upstream's answer and decides, for interaction `uid`, which account signs in. */
   complete(uid: string, upstream: string, callback: URL, request: UpstreamRequest, origin: RequestOrigin): Promise<FederatedOutcome>;
-  /** The account an upstream sign-in of interaction `uid` resolved to (single use). */
-  takeSignedIn(uid: string): Promise<string | undefined>;
+  /**
+   * What the upstream sign-in of interaction `uid` resolved to (single use), for the browser that
+   * holds the interaction: the account to sign in, or a link now waiting for the password.
+   */
+  takeResult(uid: string): Promise<{ outcome: 'signed_in'; accountId: string } | { outcome: 'confirm_with_password' } | undefined>;
   /** The link waiting for a password sign-in in interaction `uid`. */
   pendingLink(uid: string): Promise<PendingLink | undefined>;
   /** Links the identity waiting in interaction `uid`, now that `accountId` signed in with its password. */
@@ -69,7 +72,7 @@ export function createFederationService(deps: {
     await identities.touch(upstream, profile.subject);
     await accounts.recordSignIn(accountId);
     await audit.record('federated_sign_in', 'success', origin, { accountId, details: { upstream } });
-    await pending.saveFederated(uid, { accountId, upstream, subject: profile.subject });
+    await pending.saveFederated(uid, { kind: 'signed_in', accountId, upstream, subject: profile.subject, email: account.email });
     return { outcome: 'signed_in' };
   };
 
@@ -104,7 +107,7 @@ export function createFederationService(deps: {
         // person proves they own the account (no takeover by whoever controls the upstream).
         // Refused like an unverified address without an account, so the answer does not tell.
         if (!profile.emailVerified) return refuse('unverified_email', origin, upstream, existing.id);
-        await pending.saveLink(uid, { upstream, subject: profile.subject, email: existing.email, accountId: existing.id });
+        await pending.saveFederated(uid, { kind: 'link', upstream, subject: profile.subject, email: existing.email, accountId: existing.id });
         return { outcome: 'confirm_with_password' };
       }
       // An address the upstream does not vouch for makes no account where verified emails are
@@ -119,11 +122,19 @@ export function createFederationService(deps: {
       return signInLinked(uid, upstream, profile, created.id, origin);
     },
 
-    async takeSignedIn(uid) {
-      const signIn = await pending.takeFederated(uid);
+    async takeResult(uid) {
+      const result = await pending.takeFederated(uid);
+      if (!result) return undefined;
+      if (result.kind === 'link') {
+        // Offered on the sign-in page of this interaction only now that the browser holding it
+        // came back from the upstream: a forged UI cookie cannot aim it at someone else's.
+        const { kind: _kind, ...link } = result;
+        await pending.saveLink(uid, link);
+        return { outcome: 'confirm_with_password' };
+      }
       // The link may have gone since (the owner proved the address, or removed it): check again.
-      const link = signIn ? await identities.find(signIn.upstream, signIn.subject) : undefined;
-      return link && link.accountId === signIn!.accountId ? link.accountId : undefined;
+      const link = await identities.find(result.upstream, result.subject);
+      return link && link.accountId === result.accountId ? { outcome: 'signed_in', accountId: link.accountId } : undefined;
     },
     pendingLink: (uid) => pending.findLink(uid),
 
