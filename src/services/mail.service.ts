@@ -24,7 +24,11 @@ export interface Mailer {
  */
 export function createMailer(options: { smtpUrl: string | undefined; from: string; directory: string | undefined; logLinks?: boolean }, logger: Logger): Mailer {
   const log = logger.child({ module: 'mail' });
-  const transport = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : undefined;
+  // Bounded well inside the outbox's 60-s lease (nodemailer waits up to 10 minutes on a silent
+  // socket by default), so that a slow server cannot make another replica send the mail again.
+  const transport = options.smtpUrl
+    ? nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as Parameters<typeof nodemailer.createTransport>[0])
+    : undefined;
   // Mails carry one-time verification and reset links: 0700 when Keyward makes the folder, a warning at start otherwise.
   const wideMode = options.directory ? widerThanPrivate(options.directory) : undefined;
   if (wideMode) log.warn({ directory: options.directory, mode: wideMode }, 'the mail folder is open to group or others: chmod 700 it');
