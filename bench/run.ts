@@ -42,6 +42,10 @@ async function startKeyward(dir: string): Promise<Target> {
   const env = {
     NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), ISSUER: issuer, DATABASE_URL: `sqlite:${join(dir, 'keyward.sqlite')}`,
     CLIENTS_FILE: clientsFile, DEMO_DATA: 'false', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ACCESS_TOKEN_TTL: '600',
+    // Every virtual user signs in to the one bench account at once; attempts are counted before
+    // the password is checked (test/adversarial/races.test.ts), so the per-account limit would
+    // refuse all but 5 of them in flight. Bare oidc-provider has no such limit either.
+    THROTTLE_SIGN_IN_PER_ACCOUNT: '1000',
   };
   const cli = async (args: string[], stdin = '') => {
     const { spawnSync } = await import('node:child_process');
