@@ -164,7 +164,11 @@ export async function buildContainer(config: Config, options: ContainerOptions):
         clients,
         apis,
         findAccount: createFindAccount(services.accounts),
-        accountClaims: async (accountId) => ({ ...(await services.accounts.claimsFor(accountId)) }),
+        // undefined for a disabled or deleted account: its tokens then carry and read no claims.
+        accountClaims: async (accountId) => {
+          const claims = await services.accounts.claimsFor(accountId);
+          return claims && { ...claims };
+        },
         fetch: createOutboundFetch({ allowPrivateNetworks: config.outbound.allowPrivateNetworks, ...BACKCHANNEL_DELIVERY }, logger),
         pages: createProviderPages(render),
       },

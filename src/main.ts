@@ -145,9 +145,10 @@ export async function runUntilSignalled(config: Config): Promise<void> {
 }
 
 function answerWhileStarting(req: IncomingMessage, res: ServerResponse): void {
-  const body = req.url === '/healthz'
+  const path = (req.url ?? '').split('?')[0];
+  const body = path === '/healthz'
     ? { status: 'ok' }
-    : req.url === '/readyz' ? { status: 'starting', reason: 'waiting for the database' } : { error: 'temporarily_unavailable', error_description: 'Keyward is starting. Try again in a moment.' };
-  res.writeHead(req.url === '/healthz' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store', 'retry-after': '5' });
+    : path === '/readyz' ? { status: 'starting', reason: 'waiting for the database' } : { error: 'temporarily_unavailable', error_description: 'Keyward is starting. Try again in a moment.' };
+  res.writeHead(path === '/healthz' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store', 'retry-after': '5' });
   res.end(JSON.stringify(body));
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { ConfigError } from '../errors/app-error.ts';
 import { z } from 'zod';
 import { productionSecretProblems } from './production-secrets.ts';
@@ -191,17 +192,25 @@ function isLoopbackHost(host: string): boolean {
 
 /**
  * Reads `file` (default `.env` in the working directory) into the process environment, the way
- * operators expect beside `.env.example`; variables already set win (Node's
- * process.loadEnvFile never overrides). Returns the file read, or undefined when there is none.
+ * operators expect beside `.env.example`. What is set in the environment wins, a secret given
+ * there as NAME_FILE included: the file's NAME (or NAME_FILE) is then left out rather than
+ * colliding with it. Returns the file read, or undefined when there is none.
  */
 export function loadDotEnvFile(file = '.env'): string | undefined {
+  let text: string;
   try {
-    process.loadEnvFile(file);
-    return file;
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ConfigError([`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
   }
+  const isSet = (name: string) => process.env[name] !== undefined;
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    const base = name.endsWith('_FILE') ? name.slice(0, -'_FILE'.length) : name;
+    if (isSet(base) || isSet(`${base}_FILE`)) continue;
+    process.env[name] = value;
+  }
+  return file;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -37,7 +37,7 @@ const REUSE_DETAILS: Record<string, 'authorization_code_reuse' | 'refresh_token_
  */
 function answeredByKeyward(event: string, ctx: Ctx, error: OidcErrorLike): boolean {
   if ((event === 'introspection.error' || event === 'revocation.error') && error.error === 'unsupported_token_type') return isJwt(ctx.oidc?.params?.token);
-  if (event === 'userinfo.error' && error.error === 'invalid_token') return isJwt(/^Bearer (\S+)$/i.exec(ctx.get?.('authorization') ?? '')?.[1]);
+  if (event === 'userinfo.error' && error.error === 'invalid_token') return isJwt(/^Bearer (\S+)$/i.exec(ctx.get?.('authorization') ?? '')?.[1] ?? ctx.oidc?.params?.access_token);
   return false;
 }
 

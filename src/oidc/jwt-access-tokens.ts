@@ -2,7 +2,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../lib/clock.ts';
 import type { OidcRecordStore } from '../stores/types.ts';
-import { apiOf, kindOf } from './token-policies.ts';
+import { apiOf, kindOf, openidScopesInForce } from './token-policies.ts';
 
 /**
  * oidc-provider does not store JWT access tokens, so it cannot introspect or revoke them
@@ -56,11 +56,12 @@ export function createJwtAccessTokens(deps: { store: OidcRecordStore; clock: Clo
   };
 
   return {
-    async record(_ctx, token, { payload }) {
+    async record(ctx, token, { payload }) {
       if (!token.grantId) return;
+      // The OpenID scopes of this issuance: what UserInfo may release for this token later.
       await deps.store.upsert(
         JWT_ACCESS_TOKEN_MODEL, String(payload.jti),
-        { grantId: token.grantId, clientId: payload.client_id, aud: payload.aud },
+        { grantId: token.grantId, clientId: payload.client_id, aud: payload.aud, openidScope: openidScopesInForce(ctx).join(' ') },
         (payload.exp ?? 0) * 1000,
       );
     },
@@ -85,7 +86,11 @@ export function createJwtAccessTokens(deps: { store: OidcRecordStore; clock: Clo
       const record = await deps.store.find(JWT_ACCESS_TOKEN_MODEL, payload.jti!);
       const grant = typeof record?.grantId === 'string' ? await ctx.oidc.provider.Grant.find(record.grantId) : undefined;
       if (!grant || grant.clientId !== payload.client_id || grant.accountId !== payload.sub) return undefined;
-      return { accountId: payload.sub, clientId: String(payload.client_id), scopes: (grant.getOIDCScope() ?? '').split(' ').filter(Boolean) };
+      // Those this token was issued with, and still granted: a narrowed refresh stays narrow, and
+      // a token does not gain claims when the grant grows later.
+      const stillGranted = new Set((grant.getOIDCScope() ?? '').split(' '));
+      const issued = typeof record?.openidScope === 'string' ? record.openidScope.split(' ') : [];
+      return { accountId: payload.sub, clientId: String(payload.client_id), scopes: issued.filter((scope) => scope && stillGranted.has(scope)) };
     },
 
     async revoke(value, client) {

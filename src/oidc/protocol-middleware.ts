@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { StoreUnavailableError } from '../errors/app-error.ts';
 import { isJwt, type JwtAccessTokens } from './jwt-access-tokens.ts';
-import { kindOf, type AccountClaimsLoader } from './token-policies.ts';
+import { kindOf, openidScopesInForce, type AccountClaimsLoader } from './token-policies.ts';
 import { answerUserinfoForApiToken } from './userinfo-for-api-tokens.ts';
 
 /**
@@ -14,9 +14,11 @@ import { answerUserinfoForApiToken } from './userinfo-for-api-tokens.ts';
 function stateGrantedScope(ctx: KoaContextWithOIDC): void {
   const body = ctx.body as { scope?: unknown; access_token?: unknown } | undefined;
   if (!body || typeof body !== 'object' || body.access_token === undefined) return;
-  const entities = ctx.oidc.entities as { AuthorizationCode?: { scope?: string }; RefreshToken?: { scope?: string } };
-  const openid = (entities.AuthorizationCode ?? entities.RefreshToken)?.scope ?? '';
-  const stated = [...new Set([...openid.split(' '), ...(typeof body.scope === 'string' ? body.scope.split(' ') : [])].filter(Boolean))];
+  const own = typeof body.scope === 'string' ? body.scope.split(' ') : [];
+  // The OpenID scopes count only where the token is good at UserInfo: Keyward's JWTs (for any
+  // API) and oidc-provider's own UserInfo tokens (which state openid already); not opaque API tokens.
+  const openid = isJwt(body.access_token) || own.includes('openid') ? openidScopesInForce(ctx) : [];
+  const stated = [...new Set([...openid, ...own].filter(Boolean))];
   if (stated.length > 0) body.scope = stated.join(' ');
   else delete body.scope;
 }

@@ -1,6 +1,6 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
-import { ACCOUNT_CLAIM_SCOPES, type ApiRegistry } from '../services/apis.service.ts';
+import { ACCOUNT_CLAIM_SCOPES, OPENID_SCOPES, type ApiRegistry } from '../services/apis.service.ts';
 
 /** Loads the claims of an account for access tokens; undefined when it no longer exists. */
 export type AccountClaimsLoader = (accountId: string) => Promise<Record<string, unknown> | undefined>;
@@ -39,6 +39,23 @@ function grantSource(ctx: Ctx): TokenLike | undefined {
   return entities?.AuthorizationCode ?? entities?.RefreshToken;
 }
 
+const OPENID_SCOPE_SET = new Set<string>(OPENID_SCOPES);
+
+/**
+ * The OpenID scopes of the token being issued at the token endpoint: those of the code or
+ * refresh token it comes from, narrowed by a `scope` parameter when the client sends one
+ * (RFC 6749 §6) — what this issuance may release (claims in a JWT, UserInfo), never what the
+ * grant holds by now or held for another issuance.
+ */
+export function openidScopesInForce(ctx: unknown): string[] {
+  const c = ctx as Ctx & { oidc?: { params?: { scope?: unknown } } };
+  const source = (grantSource(c)?.scope ?? '').split(' ').filter((scope) => OPENID_SCOPE_SET.has(scope));
+  const requested = c.oidc?.params?.scope;
+  if (typeof requested !== 'string' || requested === '') return source;
+  const narrowed = new Set(requested.split(' '));
+  return source.filter((scope) => narrowed.has(scope));
+}
+
 /**
  * Token issuance, rotation, revocation and introspection policies (oidc-provider docs:
  * #issuerefreshtoken, #rotaterefreshtoken, #revokegrantpolicy, #extratokenclaims,
@@ -75,7 +92,7 @@ export function tokenPolicies(deps: { config: Pick<Config, 'ttl'>; apis: ApiRegi
       const claims: Record<string, unknown> = {};
       if (source?.authTime) claims.auth_time = source.authTime;
       if (!api || api.claims.length === 0 || !token.accountId) return claims;
-      const granted = new Set((source?.scope ?? '').split(' '));
+      const granted = new Set(openidScopesInForce(ctx));
       const account = await deps.accountClaims(token.accountId);
       for (const name of api.claims) {
         if (granted.has(ACCOUNT_CLAIM_SCOPES[name]) && account?.[name] !== undefined) claims[name] = account[name];

@@ -15,7 +15,8 @@ import type { AccountClaimsLoader } from './token-policies.ts';
  */
 export async function answerUserinfoForApiToken(ctx: KoaContextWithOIDC, jwtAccessTokens: JwtAccessTokens, accountClaims: AccountClaimsLoader): Promise<void> {
   if (ctx.status !== 401) return;
-  const token = /^Bearer ([\w.~+/-]+=*)$/i.exec(ctx.get('authorization'))?.[1];
+  // RFC 6750 §2.1 (header) or §2.2 (form body), as oidc-provider's own UserInfo takes them.
+  const token = /^Bearer ([\w.~+/-]+=*)$/i.exec(ctx.get('authorization'))?.[1] ?? ctx.oidc.params?.access_token;
   if (!isJwt(token)) return;
   const grant = await jwtAccessTokens.userinfoGrant(ctx, token);
   // A disabled or deleted account has no claims: its tokens are refused like oidc-provider's.

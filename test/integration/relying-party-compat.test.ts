@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { decodeJwt } from 'jose';
 import type * as oidc from 'openid-client';
 import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';
 import { postAsClient, startTestKeyward, TEST_RESOURCE_SERVER, TEST_SERVICE_CLIENT, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
-import { TOKEN_REGISTRY } from '../helpers/token-fixtures.ts';
+import { REPORTS_API, TOKEN_REGISTRY } from '../helpers/token-fixtures.ts';
+import { UserAgent } from '../helpers/user-agent.ts';
 
 /**
  * What relying-party libraries rely on, with a default API declared (the shape of
@@ -40,6 +42,41 @@ describe('relying-party compatibility with a default API', () => {
     expect(flow.scope).toBe('openid email profile');
     const withApi = await completeCodeFlow(rp, { scope: 'openid orders:read' });
     expect(withApi.scope?.split(' ').sort()).toEqual(['openid', 'orders:read']);
+  });
+
+  it('releases at UserInfo only what the token was issued with: a narrowed refresh stays narrow, a grown grant does not widen an older token', async () => {
+    const agent = new UserAgent();
+    const narrow = await completeCodeFlow(rp, { scope: 'openid', agent });
+    // The same browser session grows the grant.
+    const wide = await completeCodeFlow(rp, { scope: 'openid email profile', agent });
+    expect(Object.keys(await (await userinfo(narrow.access_token)).json() as object)).toEqual(['sub']);
+    expect(await (await userinfo(wide.access_token)).json()).toHaveProperty('email');
+    const refreshed = await postAsClient(`${keyward.issuer}/token`, TEST_WEB_CLIENT, { grant_type: 'refresh_token', refresh_token: String(wide.refresh_token), scope: 'openid' });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.json.scope).toBe('openid');
+    expect(decodeJwt(String(refreshed.json.access_token))).not.toHaveProperty('email');
+    expect(Object.keys(await (await userinfo(refreshed.json.access_token)).json() as object)).toEqual(['sub']);
+  });
+
+  it('states for an opaque API token only its API scopes (it is not good at UserInfo), and takes a JWT in the form body (RFC 6750 §2.2)', async () => {
+    const opaque = await completeCodeFlow(rp, { scope: 'openid email reports:read', extra: { resource: REPORTS_API.identifier } });
+    expect(opaque.scope).toBe('reports:read');
+    const jwt = await completeCodeFlow(rp, { scope: 'openid email' });
+    const inBody = await fetch(`${keyward.issuer}/me`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: String(jwt.access_token) }) });
+    expect(inBody.status).toBe(200);
+    expect(await inBody.json()).toMatchObject({ email: 'demo@keyward.test' });
+  });
+
+  it('refuses UserInfo for a disabled account whose grant is still there', async () => {
+    const flow = await completeCodeFlow(rp, { scope: 'openid email' });
+    const accounts = keyward.running.container.stores.accounts;
+    const demo = await accounts.findByEmail('demo@keyward.test');
+    await accounts.setDisabled(demo!.id, true);
+    try {
+      expect((await userinfo(flow.access_token)).status).toBe(401);
+    } finally {
+      await accounts.setDisabled(demo!.id, false);
+    }
   });
 
   it('refuses UserInfo once the token is revoked, and for a client_credentials token', async () => {

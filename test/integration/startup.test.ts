@@ -108,6 +108,12 @@ describe('keyward start-up', () => {
     const overridden = await runCli(['migrate', '--json'], { DATABASE_URL: `sqlite:${join(dir, 'from-env.sqlite')}` }, { cwd: dir });
     expect(overridden.code).toBe(0);
     expect(readFileSync(join(dir, 'from-env.sqlite')).length).toBeGreaterThan(0);
+    // A secret set in the environment as NAME_FILE wins over the file's NAME too (no "set both" error).
+    writeFileSync(join(dir, 'database-url'), `sqlite:${join(dir, 'from-secret-file.sqlite')}\n`);
+    const fromSecretFile = await runCli(['migrate', '--json'], { DATABASE_URL_FILE: join(dir, 'database-url') }, { cwd: dir });
+    expect(fromSecretFile.stderr).not.toMatch(/not both/);
+    expect(fromSecretFile.code).toBe(0);
+    expect(readFileSync(join(dir, 'from-secret-file.sqlite')).length).toBeGreaterThan(0);
   });
 
   it('prints help', async () => {
