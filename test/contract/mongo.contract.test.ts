@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config/load.ts';
 import type { MongoDatabaseConfig } from '../../src/config/schema.ts';
 import { randomToken } from '../../src/lib/ids.ts';
@@ -62,6 +62,18 @@ describe(mongoLabel(), () => {
   });
   afterAll(async () => {
     await mongo?.stop();
+  });
+
+  it('reports a database never migrated as such, and passes once it is', async () => {
+    const stores = createMongoStores(mongoConfig(`keyward_unmigrated_${randomToken(6).replace(/[^A-Za-z0-9]/g, '')}`), { now: () => Date.now() });
+    try {
+      await expect(stores.assertMigrated()).rejects.toThrow(/indexes are missing .*run "keyward migrate"/);
+      await stores.migrate();
+      await expect(stores.assertMigrated()).resolves.toBeUndefined();
+    } finally {
+      await stores.dropDatabase().catch(() => undefined);
+      await stores.close();
+    }
   });
 
   const options = { emulated: mongoIsEmulated() };

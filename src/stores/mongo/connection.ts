@@ -17,7 +17,9 @@ export function createMongoConnection(config: MongoDatabaseConfig): Connection {
     autoIndex: false,
     autoCreate: false,
     // Acknowledged by a majority and journaled: an answered write survives a primary failover.
-    writeConcern: { w: 'majority', j: true },
+    // Bounded: without wtimeout a write waits for a majority that may never come (a partition);
+    // past it the driver reports a write-concern error, which the store guard answers as 503.
+    writeConcern: { w: 'majority', j: true, wtimeoutMS: 10_000 },
     retryWrites: true,
   });
 }

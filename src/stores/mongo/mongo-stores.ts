@@ -6,6 +6,7 @@ import { createMongoAccountStore, createMongoFederatedIdentityStore } from './ac
 import { createMongoConnection } from './connection.ts';
 import { createMongoClientStore, createMongoSecretStore, createMongoSigningKeyStore } from './key-material.store.ts';
 import { createMongoMailOutboxStore } from './mail-outbox.store.ts';
+import { isNamespaceNotFound } from './driver-errors.ts';
 import { createModels } from './models.ts';
 import { createMongoOidcRecordStore } from './oidc-record.store.ts';
 import { createMongoAuditStore, createMongoOneTimeTokenStore, createMongoThrottleStore } from './security.store.ts';
@@ -44,7 +45,12 @@ export function createMongoStores(config: MongoDatabaseConfig, clock: Clock): St
       await connection.asPromise();
       const missing: string[] = [];
       for (const model of all) {
-        const existing = new Set((await model.collection.indexes().catch(() => [])).map((index) => index.name));
+        // Only "no such collection" means "not migrated"; anything else (a network blip, a user
+        // without listIndexes) is reported as it is, so start-up retries or says what is wrong.
+        const existing = new Set((await model.collection.indexes().catch((error: unknown) => {
+          if (isNamespaceNotFound(error)) return [];
+          throw error;
+        })).map((index) => index.name));
         for (const [, options] of model.schema.indexes()) {
           const name = (options as { name?: string }).name;
           if (name && !existing.has(name)) missing.push(`${model.collection.collectionName}.${name}`);
