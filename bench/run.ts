@@ -1,7 +1,8 @@
 /**
- * npm run bench [-- --duration 15 --rounds 3 --connections 32 --users 16]
+ * npm run bench [-- --duration 15 --rounds 3 --connections 32 --users 16 --backend sqlite|mongo]
  *
- * Starts Keyward (embedded store, production argon2 cost, info logs) and bare oidc-provider
+ * Starts Keyward (embedded store, or with --backend mongo the MongoDB backend: the replica set in
+ * MONGODB_URI, else the wire emulator as a smoke check only; production argon2 cost, info logs) and bare oidc-provider
  * configured the same way, loads each in turn with the same connections and duration — traffic
  * to 127.0.0.1 only, every loop bounded in time — and prints Keyward/bare ratios, side by side
  * in one run because the machine is noisy. Writes the table as JSON to bench/results/.
@@ -14,10 +15,16 @@ import { API, APP, basic, ES256_API, keywardRegistry, OPAQUE_API, RESOURCE_SERVE
 import { argon2Limit, codeFlow, loadFlows } from './lib/flows.ts';
 import { httpFetch } from './lib/http-fetch.ts';
 import { load, type LoadResult } from './lib/load.ts';
+import { BACKENDS, prepareBackend, type BenchBackend } from './lib/backend.ts';
 import { intOption } from './lib/options.ts';
 import { freePort, startNode, type Started } from './lib/processes.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '15' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' }, users: { type: 'string', default: '16' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '15' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' }, users: { type: 'string', default: '16' }, backend: { type: 'string', default: 'sqlite' } } });
+if (!(BACKENDS as readonly string[]).includes(values.backend)) {
+  process.stderr.write(`--backend must be one of ${BACKENDS.join(', ')}, not "${values.backend}"\n`);
+  process.exit(2);
+}
+const BACKEND = values.backend as (typeof BACKENDS)[number];
 const DURATION = intOption('duration', values.duration, 1, 60);
 const ROUNDS = intOption('rounds', values.rounds, 1, DURATION);
 const ROUND_SECONDS = Math.max(1, Math.round(DURATION / ROUNDS));
@@ -34,13 +41,13 @@ interface Target {
   issuer: string;
 }
 
-async function startKeyward(dir: string): Promise<Target> {
+async function startKeyward(dir: string, backend: BenchBackend): Promise<Target> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientsFile = join(dir, 'clients.json');
   writeFileSync(clientsFile, JSON.stringify(keywardRegistry));
   const env = {
-    NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), ISSUER: issuer, DATABASE_URL: `sqlite:${join(dir, 'keyward.sqlite')}`,
+    NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), ISSUER: issuer, DATABASE_URL: backend.url,
     CLIENTS_FILE: clientsFile, DEMO_DATA: 'false', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ACCESS_TOKEN_TTL: '600',
     // Every virtual user signs in to the one bench account at once; attempts are counted before
     // the password is checked (test/adversarial/races.test.ts), so the per-account limit would
@@ -120,10 +127,24 @@ const combine = (results: LoadResult[]): LoadResult => {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
-  const keyward = await startKeyward(dir);
-  const bare = await startBare(dir);
-  const rows: Row[] = [];
+  const backend = await prepareBackend(BACKEND, dir, process.env);
+  process.stderr.write(`backend: ${backend.label}\n`);
+  let keyward: Target | undefined;
+  let bare: Target | undefined;
   try {
+    keyward = await startKeyward(dir, backend);
+    bare = await startBare(dir);
+    await measure(keyward, bare, backend);
+  } finally {
+    await keyward?.server.stop();
+    await bare?.server.stop();
+    await backend.stop();
+  }
+}
+
+async function measure(keyward: Target, bare: Target, backend: BenchBackend): Promise<void> {
+  const rows: Row[] = [];
+  {
     // Resident memory after 10,000 issued tokens (32 at a time), before the load runs; bare
     // oidc-provider gets the same tokens so the figure has a baseline from the same run.
     const issueTokens = async (issuer: string) => {
@@ -189,6 +210,8 @@ async function main(): Promise<void> {
 
     const result = {
       date: new Date().toISOString(),
+      // The emulator's figures only show the benchmark runs on the MongoDB backend (not measured).
+      backend: { kind: backend.kind, label: backend.label, measured: backend.measured },
       machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
       settings: { durationSeconds: DURATION, rounds: ROUNDS, roundSeconds: ROUND_SECONDS, connections: CONNECTIONS, flowUsers: FLOW_USERS, argon2: ARGON2 },
       rows,
@@ -205,17 +228,17 @@ async function main(): Promise<void> {
     print(result);
     mkdirSync('bench/results', { recursive: true });
     const json = `${JSON.stringify(result, null, 2)}\n`;
-    writeFileSync(join('bench/results', `${result.date.replaceAll(':', '-')}.json`), json);
-    writeFileSync(join('bench/results', 'latest.json'), json);
-  } finally {
-    await keyward.server.stop();
-    await bare.server.stop();
+    writeFileSync(join('bench/results', `${result.date.replaceAll(':', '-')}${backend.suffix}.json`), json);
+    writeFileSync(join('bench/results', `latest${backend.suffix}.json`), json);
   }
 }
 
-function print(result: { rows: Row[]; signInFlow: Record<string, unknown> & { keyward: { flowsPerSecond: number; p50: number; p99: number; errors: number }; argon2HashesPerSecond: number; ratioToArgon2Limit: number; met: boolean }; memory: { keywardRssMiBAfterTokens: number; bareRssMiBAfterTokens: number; tokensIssued: number; met: boolean }; machine: Record<string, unknown> }): void {
+function print(result: { backend: { label: string; measured: boolean }; rows: Row[]; signInFlow: Record<string, unknown> & { keyward: { flowsPerSecond: number; p50: number; p99: number; errors: number }; argon2HashesPerSecond: number; ratioToArgon2Limit: number; met: boolean }; memory: { keywardRssMiBAfterTokens: number; bareRssMiBAfterTokens: number; tokensIssued: number; met: boolean }; machine: Record<string, unknown> }): void {
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   const out = [
+    `backend: ${result.backend.label}`,
+    ...(result.backend.measured ? [] : ['NOT A MEASUREMENT: the figures below only show that the benchmark runs on this backend.']),
+    '',
     line(['scenario', 'Keyward req/s', 'bare req/s', 'Keyward/bare (rounds)', 'Keyward p50 / p99 ms', 'bare p50 / p99 ms', 'errors (K/b)', 'CPU µs/req K / b (b/K)', 'target', 'met']),
     line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---']),
     ...result.rows.map((r) => line([
@@ -226,6 +249,7 @@ function print(result: { rows: Row[]; signInFlow: Record<string, unknown> & { ke
     `sign-in flow (authorization code + PKCE + password at argon2id 19 MiB/t=2): ${result.signInFlow.keyward.flowsPerSecond} flows/s, p50 ${result.signInFlow.keyward.p50} ms, p99 ${result.signInFlow.keyward.p99} ms, ${result.signInFlow.keyward.errors} errors; argon2 limit ${result.signInFlow.argon2HashesPerSecond} verifications/s → ${result.signInFlow.ratioToArgon2Limit} of the limit (target ≥ 0.7): ${result.signInFlow.met ? 'met' : 'NOT met'}`,
     `memory: Keyward RSS ${result.memory.keywardRssMiBAfterTokens} MiB after ${result.memory.tokensIssued} issued tokens (bare oidc-provider after the same: ${result.memory.bareRssMiBAfterTokens} MiB; target < 200 MiB): ${result.memory.met ? 'met' : 'NOT met'}`,
     `machine: ${JSON.stringify(result.machine)}`,
+    ...(result.backend.measured ? [] : [`backend: ${result.backend.label}`]),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -86,13 +86,15 @@ function usage(io: CliIo, message: string, help = HELP): number {
 async function migrateCommand(io: CliIo, json: boolean): Promise<number> {
   const config = loadConfig(io.env);
   const stores = await openStores(config, systemClock);
+  let changes: string[];
   try {
-    await stores.migrate();
+    changes = await stores.migrate();
     await stores.assertMigrated();
   } finally {
     await stores.close();
   }
   const database = describeDatabase(config.database);
-  report(io, json, { database, migrated: true }, `keyward: database ${database} is up to date`);
+  // What changed (tables, collections, indexes created or replaced), then the verdict.
+  report(io, json, { database, migrated: true, changes }, [...changes.map((change) => `keyward: ${change}`), `keyward: database ${database} is up to date`].join('\n'));
   return 0;
 }

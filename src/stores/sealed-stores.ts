@@ -21,8 +21,9 @@ export function sealStores(stores: Stores, sealer: Sealer): Stores {
   Object.defineProperty(wrapped, 'secrets', { get: () => (secrets ??= sealSecrets(stores.secrets, sealer)) });
   Object.defineProperty(wrapped, 'migrate', {
     value: async () => {
-      await stores.migrate();
-      await reseal(stores, sealer);
+      const changes = await stores.migrate();
+      const resealed = await reseal(stores, sealer);
+      return resealed > 0 ? [...changes, `re-encrypted ${resealed} stored value${resealed === 1 ? '' : 's'} with the first KEYWARD_ENCRYPTION_KEY`] : changes;
     },
   });
   return wrapped;

@@ -241,8 +241,8 @@ export interface Stores {
   readonly throttle: ThrottleStore;
   readonly audit: AuditStore;
   readonly mailOutbox: MailOutboxStore;
-  /** Creates tables and indexes; idempotent. */
-  migrate(): Promise<void>;
+  /** Creates tables and indexes, or brings them up to date; idempotent. Returns what it changed, one line each. */
+  migrate(): Promise<string[]>;
   /** Throws when the schema is missing or outdated. */
   assertMigrated(): Promise<void>;
   /** Resolves when the backend answers a trivial query. */

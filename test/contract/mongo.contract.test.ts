@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config/load.ts';
 import type { MongoDatabaseConfig } from '../../src/config/schema.ts';
@@ -81,4 +82,34 @@ describe(mongoLabel(), () => {
   // The same contract through the at-rest encryption wrapper (KEYWARD_ENCRYPTION_KEY).
   const sealer = createSealer([randomBytes(32).toString('base64')]);
   describeStoreContract('MongoDB, encrypted at rest', mongoBackend((stores) => sealStores(stores, sealer)), options);
+});
+
+describe(`${mongoLabel()}: signing keys`, () => {
+  let mongoForKeys: MongoForTests | undefined;
+  beforeAll(async () => {
+    mongoForKeys = await startMongoForTests();
+  });
+  afterAll(async () => {
+    await mongoForKeys?.stop();
+  });
+
+  it('initialises an emptied key collection again, even with the key-set marker left behind', async () => {
+    const url = new URL(mongoForKeys!.uri);
+    url.pathname = `/keyward_keys_${randomToken(6).replace(/[^A-Za-z0-9]/g, '')}`;
+    const config = { ...(loadConfig({ DATABASE_URL: mongoForKeys!.uri, NODE_ENV: 'test' }, false).database as MongoDatabaseConfig), url: url.href };
+    const stores = createMongoStores(config, { now: () => Date.now() });
+    const raw = await mongoose.createConnection(url.href).asPromise();
+    try {
+      await stores.migrate();
+      const key = (kid: string) => ({ kid, alg: 'ES256' as const, privateJwk: { kty: 'EC', kid }, createdAt: 1, state: 'current' as const, stateSince: 1 });
+      expect((await stores.signingKeys.initialiseIfEmpty([key('first')])).map((k) => k.kid)).toEqual(['first']);
+      await raw.collection('signing_keys').deleteMany({});
+      expect((await stores.signingKeys.initialiseIfEmpty([key('second')])).map((k) => k.kid)).toEqual(['second']);
+      expect((await stores.signingKeys.initialiseIfEmpty([key('third')])).map((k) => k.kid)).toEqual(['second']);
+    } finally {
+      await stores.dropDatabase().catch(() => undefined);
+      await stores.close();
+      await raw.close();
+    }
+  });
 });

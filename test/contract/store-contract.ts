@@ -397,6 +397,17 @@ export function describeStoreContract(backendName: string, createBackend: () => 
         }
       });
 
+      it('stores a key set again once every key is gone, whatever else the store kept of the old one', async () => {
+        await stores.signingKeys.initialiseIfEmpty([key('c1'), key('n1', 'next')]);
+        // Empty the key set through the store's own operations: rotate twice without new keys, retire all.
+        expect(await stores.signingKeys.rotate(['c1'], [], 100)).toBe(true);
+        expect(await stores.signingKeys.rotate(['n1'], [], 200)).toBe(true);
+        expect((await stores.signingKeys.retirePrevious(200)).sort()).toEqual(['c1', 'n1']);
+        expect(await stores.signingKeys.list()).toEqual([]);
+        expect((await stores.signingKeys.initialiseIfEmpty([key('x1')])).map((k) => k.kid)).toEqual(['x1']);
+        expect((await stores.signingKeys.initialiseIfEmpty([key('y1')])).map((k) => k.kid)).toEqual(['x1']);
+      });
+
       it('replaces a private JWK only while it is still the expected one, keeping state and dates', async () => {
         await stores.signingKeys.initialiseIfEmpty([key('c1'), key('n1', 'next')]);
         const replacement = { kty: 'EC', kid: 'c1', d: 'other' };

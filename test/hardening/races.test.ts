@@ -1,33 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type * as oidc from 'openid-client';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
+import { backendsForTests } from '../helpers/backends.ts';
 import { completeCodeFlow, discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { postAsClient, startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
-import { keyward as keywardCli } from '../helpers/cli.ts';
 import { csrfTokenIn, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
 
-const mongoUri = process.env.MONGODB_URI;
-/** The backends to race on: SQLite always, MongoDB when MONGODB_URI is set (a fresh database). */
-const backends: [string, () => Promise<Record<string, string>>][] = [['SQLite', async () => ({})]];
-if (mongoUri) {
-  backends.push(['MongoDB', async () => {
-    const url = new URL(mongoUri);
-    url.pathname = `/keyward_races_${Date.now()}`;
-    const env = { DATABASE_URL: url.href };
-    if ((await keywardCli(env, ['migrate'])).code !== 0) throw new Error('could not migrate the MongoDB test database');
-    return env;
-  }]);
-}
-
-describe.each(backends)('races on %s', (_backend, prepare) => {
+/**
+ * The same races on both backends: SQLite, and MongoDB — the wire emulator started here (a smoke
+ * run: it executes one command at a time, so it shows the conditional updates decide, not that
+ * they hold under real parallelism), or the real replica set in MONGODB_URI (the proof).
+ */
+describe.each(backendsForTests())('races on %s', (_backend, backend) => {
   let keyward: TestKeyward;
   let rp: oidc.Configuration;
 
   beforeAll(async () => {
-    keyward = await startTestKeyward({ env: { ...(await prepare()), REFRESH_TOKEN_REUSE_GRACE_SECONDS: '0', THROTTLE_REQUESTS_PER_EMAIL: '1000', THROTTLE_REQUESTS_PER_IP: '100000' } });
+    await backend.start();
+    keyward = await startTestKeyward({ env: { ...(await backend.freshDatabase()), REFRESH_TOKEN_REUSE_GRACE_SECONDS: '0', THROTTLE_REQUESTS_PER_EMAIL: '1000', THROTTLE_REQUESTS_PER_IP: '100000' } });
     rp = await discoverTestClient(keyward.issuer);
   });
-  afterAll(async () => keyward?.stop());
+  afterAll(async () => {
+    await keyward?.stop();
+    await backend.stop();
+  });
 
   const token = (form: Record<string, string>) => postAsClient(`${keyward.issuer}/token`, TEST_WEB_CLIENT, form);
 

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { backendsForTests } from '../helpers/backends.ts';
 import { startTestKeyward } from '../helpers/test-server.ts';
 
 /** Opens a request whose body is still to come, and resolves once the server has received its head. */
@@ -16,9 +17,12 @@ async function startSlowRequest(port: number, server: import('node:http').Server
   return { socket, response };
 }
 
-describe('graceful shutdown', () => {
+describe.each(backendsForTests())('graceful shutdown on %s', (_name, backend) => {
+  beforeAll(() => backend.start());
+  afterAll(() => backend.stop());
+
   it('stops accepting, lets an in-flight request finish, then closes the store', async () => {
-    const keyward = await startTestKeyward();
+    const keyward = await startTestKeyward({ env: await backend.freshDatabase() });
     const { socket, response } = await startSlowRequest(keyward.port, keyward.running.server);
 
     const stopped = keyward.stop();
@@ -32,7 +36,7 @@ describe('graceful shutdown', () => {
   });
 
   it('closes a request that does not finish within the bound', async () => {
-    const keyward = await startTestKeyward({ env: { SHUTDOWN_TIMEOUT_MS: '200' } });
+    const keyward = await startTestKeyward({ env: { ...(await backend.freshDatabase()), SHUTDOWN_TIMEOUT_MS: '200' } });
     const { response } = await startSlowRequest(keyward.port, keyward.running.server);
     const started = Date.now();
     await keyward.stop();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { backendsForTests } from '../helpers/backends.ts';
 import { completeCodeFlow, discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { freePort, postAsClient, startTestKeyward, TEST_SERVICE_CLIENT, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, locationOf, UserAgent } from '../helpers/user-agent.ts';
@@ -17,14 +18,17 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return 0;
 }
 
-describe('metrics', () => {
+describe.each(backendsForTests())('metrics on %s', (_name, backend) => {
+  beforeAll(() => backend.start());
+  afterAll(() => backend.stop());
+
   describe('behind a token on the main port', () => {
     let keyward: TestKeyward;
     const read = async () => (await fetch(`${keyward.issuer}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
 
     beforeAll(async () => {
       keyward = await startTestKeyward({
-        env: { METRICS_ENABLED: 'true', METRICS_TOKEN: TOKEN, THROTTLE_SIGN_IN_PER_ACCOUNT: '2', REFRESH_TOKEN_REUSE_GRACE_SECONDS: '0' },
+        env: { ...(await backend.freshDatabase()), METRICS_ENABLED: 'true', METRICS_TOKEN: TOKEN, THROTTLE_SIGN_IN_PER_ACCOUNT: '2', REFRESH_TOKEN_REUSE_GRACE_SECONDS: '0' },
         registry: { clients: [TEST_SERVICE_CLIENT] },
       });
     });
@@ -80,7 +84,7 @@ describe('metrics', () => {
     let metricsPort: number;
     beforeAll(async () => {
       metricsPort = await freePort();
-      keyward = await startTestKeyward({ env: { METRICS_ENABLED: 'true', METRICS_PORT: String(metricsPort) } });
+      keyward = await startTestKeyward({ env: { ...(await backend.freshDatabase()), METRICS_ENABLED: 'true', METRICS_PORT: String(metricsPort) } });
     });
     afterAll(async () => keyward?.stop());
 
@@ -94,7 +98,7 @@ describe('metrics', () => {
   describe('disabled (the default)', () => {
     let keyward: TestKeyward;
     beforeAll(async () => {
-      keyward = await startTestKeyward();
+      keyward = await startTestKeyward({ env: await backend.freshDatabase() });
     });
     afterAll(async () => keyward?.stop());
 

@@ -21,8 +21,11 @@ export function createMongoSigningKeyStore(connection: Connection, models: Mongo
     async initialiseIfEmpty(keys) {
       try {
         await connection.transaction(async (session) => {
-          // The marker's unique _id lets only the first process in; the others read its keys.
-          await secrets.create([{ _id: KEY_SET_MARKER, value: '1', createdAt: Date.now(), version: 0 }], { session });
+          // Every initialiser writes the marker first, so concurrent ones conflict and one of them
+          // retries, finding the keys; "empty" is decided on the keys themselves, as on SQLite (a
+          // marker left behind by an emptied collection must not mean "no keys, ever").
+          await secrets.updateOne({ _id: KEY_SET_MARKER }, { $inc: { version: 1 }, $setOnInsert: { value: '1', createdAt: Date.now() } }, { session, upsert: true });
+          if ((await signingKeys.countDocuments({}, { session })) > 0) return;
           await signingKeys.insertMany(keys.map(toDoc), { session });
         });
       } catch (error) {

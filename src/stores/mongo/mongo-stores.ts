@@ -1,4 +1,4 @@
-import type { MongoDatabaseConfig } from '../../config/schema.ts';
+import { describeDatabase, type MongoDatabaseConfig } from '../../config/schema.ts';
 import { StartupError } from '../../errors/app-error.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Stores } from '../types.ts';
@@ -6,8 +6,8 @@ import { createMongoAccountStore, createMongoFederatedIdentityStore } from './ac
 import { createMongoConnection } from './connection.ts';
 import { createMongoClientStore, createMongoSecretStore, createMongoSigningKeyStore } from './key-material.store.ts';
 import { createMongoMailOutboxStore } from './mail-outbox.store.ts';
-import { isNamespaceNotFound } from './driver-errors.ts';
 import { createModels } from './models.ts';
+import { assertReplicaSet, outdatedIndexes, syncSchema } from './schema-sync.ts';
 import { createMongoOidcRecordStore } from './oidc-record.store.ts';
 import { createMongoAuditStore, createMongoOneTimeTokenStore, createMongoThrottleStore } from './security.store.ts';
 
@@ -34,29 +34,17 @@ export function createMongoStores(config: MongoDatabaseConfig, clock: Clock): St
     },
     async migrate() {
       await connection.asPromise();
-      for (const model of all) {
-        await model.createCollection().catch((error: { codeName?: string }) => {
-          if (error.codeName !== 'NamespaceExists') throw error;
-        });
-        await model.createIndexes();
-      }
+      await assertReplicaSet(connection, describeDatabase(config));
+      return syncSchema(connection, all);
     },
     async assertMigrated() {
       await connection.asPromise();
-      const missing: string[] = [];
-      for (const model of all) {
-        // Only "no such collection" means "not migrated"; anything else (a network blip, a user
-        // without listIndexes) is reported as it is, so start-up retries or says what is wrong.
-        const existing = new Set((await model.collection.indexes().catch((error: unknown) => {
-          if (isNamespaceNotFound(error)) return [];
-          throw error;
-        })).map((index) => index.name));
-        for (const [, options] of model.schema.indexes()) {
-          const name = (options as { name?: string }).name;
-          if (name && !existing.has(name)) missing.push(`${model.collection.collectionName}.${name}`);
-        }
-      }
-      if (missing.length > 0) throw new StartupError(`MongoDB indexes are missing (${missing.join(', ')}): run "keyward migrate"`);
+      await assertReplicaSet(connection, describeDatabase(config));
+      // Only "no such collection" counts as missing (mongoose's diffIndexes); anything else (a
+      // network blip, a user without the listIndexes right) is reported as it is, so start-up
+      // retries or says what is wrong.
+      const outdated = await outdatedIndexes(all);
+      if (outdated.length > 0) throw new StartupError(`MongoDB indexes are missing or outdated (${outdated.join(', ')}): run "keyward migrate"`);
     },
     /** Tests only: removes the whole database this connection points at. */
     async dropDatabase() {

@@ -4,6 +4,12 @@ import type { MongoModels, OidcRecordDoc } from './models.ts';
 
 const key = (model: string, id: string) => `${model}:${id}`;
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+/**
+ * Equality on a field whose index is partial on `{ $type: 'string' }`: MongoDB uses a partial
+ * index only for a query that implies its filter, and plain equality does not (a value's type
+ * is not inferred), so the predicate is repeated (docs: "Partial Indexes", query coverage).
+ */
+export const stringEquals = (value: string) => ({ $eq: value, $type: 'string' as const });
 
 /** oidc-provider records; reads hide what has expired even before the TTL monitor removes it. */
 export function createMongoOidcRecordStore(models: MongoModels, clock: Clock): OidcRecordStore {
@@ -34,8 +40,8 @@ export function createMongoOidcRecordStore(models: MongoModels, clock: Clock): O
       await oidcRecords.updateOne({ _id: key(model, id) }, { $set: fields, ...consumedAt }, { upsert: true });
     },
     find: (model, id) => findOne({ _id: key(model, id) }),
-    findByUid: (model, uid) => findOne({ model, uid }),
-    findByUserCode: (model, userCode) => findOne({ model, userCode }),
+    findByUid: (model, uid) => findOne({ model, uid: stringEquals(uid) }),
+    findByUserCode: (model, userCode) => findOne({ model, userCode: stringEquals(userCode) }),
     async consume(model, id) {
       // One conditional update: of any number of concurrent callers, exactly one matches.
       const result = await oidcRecords.updateOne({ _id: key(model, id), consumedAt: null, ...live() }, { $set: { consumedAt: Math.floor(clock.now() / 1000) } });
@@ -45,14 +51,14 @@ export function createMongoOidcRecordStore(models: MongoModels, clock: Clock): O
       await oidcRecords.deleteOne({ _id: key(model, id) });
     },
     async revokeByGrantId(model, grantId) {
-      await oidcRecords.deleteMany({ model, grantId });
+      await oidcRecords.deleteMany({ model, grantId: stringEquals(grantId) });
     },
     async listByGrantId(model, grantId) {
-      const docs = await oidcRecords.find({ model, grantId, ...live() }, { id: 1, payload: 1, consumedAt: 1 }).lean();
+      const docs = await oidcRecords.find({ model, grantId: stringEquals(grantId), ...live() }, { id: 1, payload: 1, consumedAt: 1 }).lean();
       return docs.map((doc) => ({ id: doc.id, payload: toPayload(doc)! }));
     },
     async revokeByAccountId(accountId, models) {
-      return (await oidcRecords.deleteMany({ accountId, model: { $in: [...models] } })).deletedCount;
+      return (await oidcRecords.deleteMany({ accountId: stringEquals(accountId), model: { $in: [...models] } })).deletedCount;
     },
     async sweepExpired() {
       return (await oidcRecords.deleteMany({ expiresAt: { $ne: null, $lte: new Date(clock.now()) } })).deletedCount;

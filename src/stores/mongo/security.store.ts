@@ -2,6 +2,7 @@ import type { Clock } from '../../lib/clock.ts';
 import type { AuditEvent, AuditStore, OneTimeTokenStore, ThrottleStore } from '../types.ts';
 import { isDuplicateKey } from './driver-errors.ts';
 import type { MongoModels } from './models.ts';
+import { stringEquals } from './oidc-record.store.ts';
 
 export function createMongoOneTimeTokenStore(models: MongoModels, clock: Clock): OneTimeTokenStore {
   const { oneTimeTokens } = models;
@@ -77,7 +78,7 @@ export function createMongoAuditStore(models: MongoModels): AuditStore {
     },
     async list({ accountId, event, limit }) {
       const filter: Record<string, unknown> = {};
-      if (accountId) filter.accountId = accountId;
+      if (accountId) filter.accountId = stringEquals(accountId);
       if (event) filter.event = event;
       const docs = await audit.find(filter).sort({ at: -1, _id: -1 }).limit(limit).lean();
       return docs.map((d): AuditEvent => ({

@@ -144,7 +144,9 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
-export function migrate(db: DatabaseSync, now: number): void {
+/** Applies the migrations not applied yet; returns what it did, one line each. */
+export function migrate(db: DatabaseSync, now: number): string[] {
+  const applied: string[] = [];
   inWriteTransaction(db, () => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
     const current = currentVersion(db);
@@ -152,8 +154,10 @@ export function migrate(db: DatabaseSync, now: number): void {
       if (migration.version <= current) continue;
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, now);
+      applied.push(`applied schema version ${migration.version}`);
     }
   });
+  return applied;
 }
 
 export function currentVersion(db: DatabaseSync): number {

@@ -61,7 +61,7 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
       return (mailOutbox ??= createSqliteMailOutboxStore(db, clock));
     },
     async migrate() {
-      migrate(db, clock.now());
+      return migrate(db, clock.now());
     },
     async assertMigrated() {
       const version = currentVersion(db);
