@@ -34,6 +34,7 @@ import { createSignInService, type SignInService } from './services/sign-in.serv
 import { createKeyRotation, type KeyRotation, type KeyRotationPolicy } from './services/key-rotation.service.ts';
 import { loadSigningKeys } from './services/signing-keys.service.ts';
 import { createThrottle } from './services/throttle.service.ts';
+import { startMaintenance } from './maintenance.ts';
 import { createSealer } from './lib/sealed-values.ts';
 import { sealStores } from './stores/sealed-stores.ts';
 import { guardStores } from './stores/store-errors.ts';
@@ -41,9 +42,6 @@ import type { Stores } from './stores/types.ts';
 
 /** Back-channel logout: 3 attempts of 1.5 s at most, 250 ms then 500 ms apart (bounded, so logout pages stay quick). */
 const BACKCHANNEL_DELIVERY = { attempts: 3, attemptTimeoutMs: 1500, backoffMs: 250 };
-
-/** Mails given up are kept this long for the operator to see why, then removed (they hold live links). */
-const ABANDONED_MAIL_RETENTION_MS = 7 * 86_400_000;
 
 const VIEWS_DIRECTORY = fileURLToPath(new URL('../views', import.meta.url));
 
@@ -247,43 +245,6 @@ export function keyRotationPolicy(config: Config, apis: ApiRegistry): KeyRotatio
   const apiTtls = apis.all.map((api) => api.access_token_ttl ?? 0);
   const longestTokenSeconds = Math.max(config.ttl.idToken, config.ttl.accessToken, ...apiTtls);
   return { minNextPublishedMs: config.keys.jwksMaxAgeSeconds * 1000 + refreshMs, retireAfterMs: longestTokenSeconds * 1000 + refreshMs };
-}
-
-interface Maintenance {
-  /** Re-reads the key set now (and rotates or retires when due); true when the engine changed. */
-  refreshKeys(): Promise<boolean>;
-  stop(): void;
-}
-
-/** Background work: key refresh (and scheduled rotation), and sweeping expired records. */
-function startMaintenance(deps: { stores: Stores; config: Config; clock: Clock; logger: Logger; engine: ProtocolEngineHolder; keyRotation: KeyRotation }): Maintenance {
-  const { stores, config, clock, logger, engine, keyRotation } = deps;
-  const log = logger.child({ module: 'maintenance' });
-  const refreshKeys = async () => {
-    const rotationPeriodMs = config.keys.rotationDays * 86_400_000;
-    if (rotationPeriodMs > 0 && (await keyRotation.isDue(rotationPeriodMs))) {
-      const result = await keyRotation.rotate();
-      log.info({ outcome: result.outcome }, 'scheduled signing key rotation');
-    }
-    const retired = await keyRotation.retire();
-    if (retired.length > 0) log.info({ retired: retired.map((kid) => kid.slice(0, 8)) }, 'retired previous signing keys');
-    return engine.update(await stores.signingKeys.list());
-  };
-  const sweep = async () => {
-    const removed = await stores.oidcRecords.sweepExpired() + await stores.oneTimeTokens.sweep() + await stores.throttle.sweep()
-      + await stores.audit.deleteOlderThan(clock.now() - config.audit.retentionDays * 86_400_000)
-      + await stores.mailOutbox.sweepAbandoned(clock.now() - ABANDONED_MAIL_RETENTION_MS);
-    if (removed > 0) log.debug({ removed }, 'swept expired records');
-  };
-  const every = (seconds: number, work: () => Promise<unknown>, what: string) => {
-    const timer = setInterval(() => {
-      work().catch((error: unknown) => log.warn({ err: error }, `${what} failed`));
-    }, seconds * 1000);
-    timer.unref();
-    return timer;
-  };
-  const timers = [every(config.keys.refreshSeconds, refreshKeys, 'refreshing signing keys'), every(config.database.sweepIntervalSeconds, sweep, 'sweeping expired records')];
-  return { refreshKeys, stop: () => timers.forEach((timer) => clearInterval(timer)) };
 }
 
 /** What the keyward CLI works with: the store and the services operators use, no server. */
