@@ -79,6 +79,24 @@ describe(`keyward migrate on ${mongoLabel()}`, () => {
       await raw.close();
     }
   });
+
+  it('refuses to rebuild a unique index in place (no window without uniqueness), naming it', async () => {
+    const url = withDatabase(mongo.uri, freshName('keyward_unique'));
+    const stores = storesAt(url);
+    const raw = await mongoose.createConnection(url).asPromise();
+    try {
+      await stores.migrate();
+      const accounts = raw.collection('accounts');
+      await accounts.dropIndex('unique_emailNormalized');
+      await accounts.createIndex({ emailNormalized: 1 }, { name: 'unique_emailNormalized' });
+      await expect(stores.migrate()).rejects.toThrow(/unique index accounts\.unique_emailNormalized differs .* stop every Keyward instance, drop it/);
+      expect((await accounts.indexes()).map((index) => index.name)).toContain('unique_emailNormalized');
+    } finally {
+      await stores.dropDatabase().catch(() => undefined);
+      await stores.close();
+      await raw.close();
+    }
+  });
 });
 
 describe('MongoDB start-up checks (own wire emulators: one stopped, one answering as a standalone mongod)', () => {

@@ -44,7 +44,7 @@ interface DriverErrorShape {
 /**
  * Driver errors that mean the database cannot be reached or cannot serve just now: the request
  * is answered 503 with Retry-After (and start-up retries), not 500. A write-concern error is one
- * of them: the write was not acknowledged by a majority in time (`MONGO_WRITE_CONCERN_TIMEOUT_MS`)
+ * of them: the write was not acknowledged by a majority in time (wtimeoutMS, 10 s: connection.ts)
  * or the primary stepped down while waiting, so the caller must not take it as done.
  */
 export function isMongoUnavailable(error: unknown, depth = 0): boolean {

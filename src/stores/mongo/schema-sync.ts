@@ -52,8 +52,17 @@ export async function syncSchema(connection: Connection, models: readonly AnyMod
       changes.push(`created collection ${name}`);
     }
     const plan = await planIndexes(model);
+    // A unique index changed in place would leave a window without uniqueness (drop, then build),
+    // in which running instances may write duplicates that then stop the new index from
+    // building: refused, for the operator to do during a maintenance window.
+    const uniqueChanged = plan.drop.filter((index) => plan.create.some((spec) => nameOf(spec) === index && (spec[1] as { unique?: boolean }).unique));
+    if (uniqueChanged.length > 0) {
+      throw new StartupError(`MongoDB: the unique index ${uniqueChanged.map((index) => `${name}.${index}`).join(', ')} differs from Keyward's definition; stop every Keyward instance, drop it, and run "keyward migrate" again`);
+    }
     for (const index of plan.drop) {
-      await model.collection.dropIndex(index);
+      await model.collection.dropIndex(index).catch((error: { code?: number }) => {
+        if (error.code !== 27) throw error; // IndexNotFound: another migrate dropped it first
+      });
       changes.push(`dropped index ${name}.${index} (its definition changed)`);
     }
     for (const [key, options] of plan.create) {
