@@ -38,7 +38,7 @@ export function createMailOutbox(deps: { store: MailOutboxStore; transport: Mail
       await store.complete(mail.id);
     } catch (error) {
       const giveUp = mail.attempts >= MAX_ATTEMPTS;
-      await store.fail(mail.id, giveUp ? undefined : clock.now() + backoffMs(mail.attempts), (error as Error).message ?? String(error));
+      await store.fail(mail.id, mail.leaseUntil, giveUp ? undefined : clock.now() + backoffMs(mail.attempts), (error as Error).message ?? String(error));
       // The recipient is personal data and the body holds a live link: neither is logged.
       log[giveUp ? 'error' : 'warn']({ mailId: mail.id, attempts: mail.attempts, err: error }, giveUp ? 'mail given up after repeated failures' : 'mail delivery failed; will retry');
     }

@@ -68,6 +68,8 @@ export interface OutboxMail {
   text: string;
   /** Delivery attempts so far, this one included. */
   attempts: number;
+  /** The end of this claim's lease (epoch ms): what identifies the claim in fail(). */
+  leaseUntil: number;
 }
 
 /**
@@ -85,8 +87,12 @@ export interface MailOutboxStore {
   claim(limit: number, leaseMs: number): Promise<OutboxMail[]>;
   /** Delivered: the mail (and the link in it) leaves the store. */
   complete(id: string): Promise<void>;
-  /** Not delivered: due again at `retryAt`, or, with undefined, given up (kept for the operator). */
-  fail(id: string, retryAt: number | undefined, error: string): Promise<void>;
+  /**
+   * Not delivered: due again at `retryAt`, or, with undefined, given up (kept for the operator) —
+   * only while the claim (`leaseUntil`) is still the mail's: a worker whose lease ran out must
+   * not release a mail another worker has claimed since (it would be sent a third time).
+   */
+  fail(id: string, leaseUntil: number, retryAt: number | undefined, error: string): Promise<void>;
   /** Mails not yet delivered or given up. */
   pending(): Promise<number>;
   /** Removes given-up mails older than `before` (epoch ms); returns how many. */

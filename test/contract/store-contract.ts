@@ -245,7 +245,7 @@ export function describeStoreContract(backendName: string, createBackend: () => 
         const other = await backend.openSecondConnection(clock);
         try {
           const [mine, theirs] = await Promise.all([stores.mailOutbox.claim(10, 60_000), other.mailOutbox.claim(10, 60_000)]);
-          expect([...mine, ...theirs]).toEqual([{ id: 'm1', to: 'm1@example.com', subject: 'About m1', text: 'Body of m1', attempts: 1 }]);
+          expect([...mine, ...theirs]).toEqual([{ id: 'm1', to: 'm1@example.com', subject: 'About m1', text: 'Body of m1', attempts: 1, leaseUntil: clock.now() + 60_000 }]);
         } finally {
           await other.close();
         }
@@ -260,17 +260,30 @@ export function describeStoreContract(backendName: string, createBackend: () => 
         clock.advance(1000);
         const again = await stores.mailOutbox.claim(1, 1000);
         expect(again[0]).toMatchObject({ id: 'm2', attempts: 2 });
-        await stores.mailOutbox.fail('m2', clock.now() + 5000, 'smtp said no');
+        await stores.mailOutbox.fail('m2', again[0]!.leaseUntil, clock.now() + 5000, 'smtp said no');
         expect(await stores.mailOutbox.claim(1, 1000)).toEqual([]);
         clock.advance(5000);
         expect((await stores.mailOutbox.claim(1, 1000))[0]).toMatchObject({ id: 'm2', attempts: 3 });
       });
 
+      it('ignores a failure reported by a worker whose lease ran out, while another holds the mail', async () => {
+        await stores.mailOutbox.enqueue(mail('m5'));
+        const [stale] = await stores.mailOutbox.claim(1, 1000);
+        clock.advance(1000);
+        const [current] = await stores.mailOutbox.claim(1, 1000);
+        expect(current).toMatchObject({ id: 'm5', attempts: 2 });
+        await stores.mailOutbox.fail('m5', stale!.leaseUntil, clock.now(), 'too slow');
+        // Still held by the second claim: nobody else may take it (it would be sent again).
+        expect(await stores.mailOutbox.claim(1, 1000)).toEqual([]);
+        await stores.mailOutbox.complete('m5');
+        expect(await stores.mailOutbox.pending()).toBe(0);
+      });
+
       it('keeps given-up mails out of the queue until swept', async () => {
         await stores.mailOutbox.enqueue(mail('m3'));
         await stores.mailOutbox.enqueue(mail('m4'));
-        await stores.mailOutbox.claim(1, 1000);
-        await stores.mailOutbox.fail('m3', undefined, 'mailbox does not exist');
+        const [claimed] = await stores.mailOutbox.claim(1, 1000);
+        await stores.mailOutbox.fail('m3', claimed!.leaseUntil, undefined, 'mailbox does not exist');
         expect(await stores.mailOutbox.pending()).toBe(1);
         expect((await stores.mailOutbox.claim(10, 1000)).map((m) => m.id)).toEqual(['m4']);
         clock.advance(10);

@@ -19,16 +19,16 @@ export function createMongoMailOutboxStore(models: MongoModels, clock: Clock): M
           { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
         ).lean();
         if (!doc) break;
-        claimed.push({ id: doc._id, to: doc.recipient, subject: doc.subject, text: doc.body, attempts: doc.attempts });
+        claimed.push({ id: doc._id, to: doc.recipient, subject: doc.subject, text: doc.body, attempts: doc.attempts, leaseUntil: doc.leaseUntil ?? now + leaseMs });
       }
       return claimed;
     },
     async complete(id) {
       await mailOutbox.deleteOne({ _id: id });
     },
-    async fail(id, retryAt, error) {
+    async fail(id, leaseUntil, retryAt, error) {
       const update = retryAt === undefined ? { abandonedAt: clock.now() } : { nextAttemptAt: retryAt };
-      await mailOutbox.updateOne({ _id: id }, { $set: { ...update, leaseUntil: null, lastError: error.slice(0, 500) } });
+      await mailOutbox.updateOne({ _id: id, leaseUntil }, { $set: { ...update, leaseUntil: null, lastError: error.slice(0, 500) } });
     },
     pending: () => mailOutbox.countDocuments({ abandonedAt: null }),
     async sweepAbandoned(before) {
