@@ -1,7 +1,5 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { OPENID_SCOPES, type ApiRegistry } from '../services/apis.service.ts';
-
-const OPENID_SCOPE_SET = new Set<string>(OPENID_SCOPES);
+import { isOpenIdScope, type ApiRegistry } from '../services/apis.service.ts';
 
 type Ctx = Pick<KoaContextWithOIDC, 'oidc'> | undefined;
 
@@ -48,7 +46,7 @@ export function requestedResources(ctx: Ctx): string[] {
 export function assertScopesGranted(ctx: Ctx, client: unknown, apis: ApiRegistry, resources: readonly string[]): void {
   if (!namesScopes(ctx)) return;
   const scope = ctx?.oidc?.params?.scope;
-  const requested = (typeof scope === 'string' ? scope.split(' ') : []).filter((value) => value && !OPENID_SCOPE_SET.has(value));
+  const requested = (typeof scope === 'string' ? scope.split(' ') : []).filter((value) => value && !isOpenIdScope(value));
   if (requested.length === 0) return;
   const allowed = new Set(resources.flatMap((identifier) => grantedApiScopes(client, apis, identifier)));
   const refused = requested.find((value) => !allowed.has(value));

@@ -1,9 +1,10 @@
-import type { Provider } from 'oidc-provider';
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { StoreUnavailableError } from '../errors/app-error.ts';
 import type { Logger } from '../logger/logger.ts';
 import type { Metrics } from '../services/metrics.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
 import { isJwt } from './jwt-access-tokens.ts';
+import { userinfoBearerToken } from './userinfo-for-api-tokens.ts';
 
 /**
  * oidc-provider events mapped to log lines in one place (DESIGN.md, Conventions 6;
@@ -37,11 +38,11 @@ const REUSE_DETAILS: Record<string, 'authorization_code_reuse' | 'refresh_token_
  */
 function answeredByKeyward(event: string, ctx: Ctx, error: OidcErrorLike): boolean {
   if ((event === 'introspection.error' || event === 'revocation.error') && error.error === 'unsupported_token_type') return isJwt(ctx.oidc?.params?.token);
-  if (event === 'userinfo.error' && error.error === 'invalid_token') return isJwt(/^Bearer (\S+)$/i.exec(ctx.get?.('authorization') ?? '')?.[1] ?? ctx.oidc?.params?.access_token);
+  if (event === 'userinfo.error' && error.error === 'invalid_token') return isJwt(userinfoBearerToken(ctx as unknown as KoaContextWithOIDC));
   return false;
 }
 
-type Ctx = { get?: (header: string) => string; state?: { log?: Logger }; oidc?: { client?: { clientId: string }; params?: Record<string, unknown>; entities?: Record<string, { grantId?: string } | undefined> } };
+type Ctx = { state?: { log?: Logger }; oidc?: { client?: { clientId: string }; params?: Record<string, unknown>; entities?: Record<string, { grantId?: string } | undefined> } };
 
 /** Security events go to one child logger, at warn, whoever detects them. */
 export function createSecurityEventSink(logger: Logger, metrics: Metrics): SecurityEventSink {

@@ -1,6 +1,6 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
-import { ACCOUNT_CLAIM_SCOPES, OPENID_SCOPES, type ApiRegistry } from '../services/apis.service.ts';
+import { ACCOUNT_CLAIM_SCOPES, isOpenIdScope, type ApiRegistry } from '../services/apis.service.ts';
 
 /** Loads the claims of an account for access tokens; undefined when it no longer exists. */
 export type AccountClaimsLoader = (accountId: string) => Promise<Record<string, unknown> | undefined>;
@@ -39,8 +39,6 @@ function grantSource(ctx: Ctx): TokenLike | undefined {
   return entities?.AuthorizationCode ?? entities?.RefreshToken;
 }
 
-const OPENID_SCOPE_SET = new Set<string>(OPENID_SCOPES);
-
 /**
  * The OpenID scopes of the token being issued at the token endpoint: those of the code or
  * refresh token it comes from, narrowed by a `scope` parameter when the client sends one
@@ -49,7 +47,7 @@ const OPENID_SCOPE_SET = new Set<string>(OPENID_SCOPES);
  */
 export function openidScopesInForce(ctx: unknown): string[] {
   const c = ctx as Ctx & { oidc?: { params?: { scope?: unknown } } };
-  const source = (grantSource(c)?.scope ?? '').split(' ').filter((scope) => OPENID_SCOPE_SET.has(scope));
+  const source = (grantSource(c)?.scope ?? '').split(' ').filter(isOpenIdScope);
   const requested = c.oidc?.params?.scope;
   if (typeof requested !== 'string' || requested === '') return source;
   const narrowed = new Set(requested.split(' '));

@@ -13,10 +13,14 @@ import type { AccountClaimsLoader } from './token-policies.ts';
  * token that is a live JWT of Keyward's, this answers with the claims the grant's OpenID scopes
  * release (OIDC Core §5.4), the same the ID token carries.
  */
+/** The bearer token of a UserInfo request: RFC 6750 §2.1 (header) or §2.2 (form body), as oidc-provider's own UserInfo takes them. */
+export function userinfoBearerToken(ctx: Pick<KoaContextWithOIDC, 'get' | 'oidc'>): unknown {
+  return /^Bearer ([\w.~+/-]+=*)$/i.exec(ctx.get('authorization'))?.[1] ?? ctx.oidc?.params?.access_token;
+}
+
 export async function answerUserinfoForApiToken(ctx: KoaContextWithOIDC, jwtAccessTokens: JwtAccessTokens, accountClaims: AccountClaimsLoader): Promise<void> {
   if (ctx.status !== 401) return;
-  // RFC 6750 §2.1 (header) or §2.2 (form body), as oidc-provider's own UserInfo takes them.
-  const token = /^Bearer ([\w.~+/-]+=*)$/i.exec(ctx.get('authorization'))?.[1] ?? ctx.oidc.params?.access_token;
+  const token = userinfoBearerToken(ctx);
   if (!isJwt(token)) return;
   const grant = await jwtAccessTokens.userinfoGrant(ctx, token);
   // A disabled or deleted account has no claims: its tokens are refused like oidc-provider's.

@@ -16,6 +16,9 @@ export type AccountClaimName = keyof typeof ACCOUNT_CLAIM_SCOPES;
  */
 export const OPENID_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'roles'] as const;
 
+const OPENID_SCOPE_SET = new Set<string>(OPENID_SCOPES);
+export const isOpenIdScope = (scope: string): boolean => OPENID_SCOPE_SET.has(scope);
+
 export const scopeName = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'must be a scope token (RFC 6749 §3.3)');
 
 /**

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { GENERATE_HINT, weakSecretReason } from '../config/secret-strength.ts';
 import { StartupError } from '../errors/app-error.ts';
-import { apiSchema, OPENID_SCOPES, scopeName, type ApiDefinition } from './apis.service.ts';
+import { apiSchema, isOpenIdScope, OPENID_SCOPES, scopeName, type ApiDefinition } from './apis.service.ts';
 
 const absoluteUrl = z.url({ error: 'must be an absolute URL' }).refine((u) => !u.includes('#'), 'must not contain a fragment');
 
@@ -18,7 +18,6 @@ export type ClientKind = (typeof CLIENT_KINDS)[number];
 
 const CONFIDENTIAL_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
-const OPENID_SCOPE_SET = new Set<string>(OPENID_SCOPES);
 
 /**
  * `scope` (RFC 7591 §2) keeps oidc-provider's meaning: which OpenID scopes the client may ask
@@ -27,7 +26,7 @@ const OPENID_SCOPE_SET = new Set<string>(OPENID_SCOPES);
  */
 const openIdScopes = z.string().max(1000).superRefine((value, ctx) => {
   for (const scope of value.split(' ').filter(Boolean)) {
-    if (!OPENID_SCOPE_SET.has(scope)) ctx.addIssue({ code: 'custom', message: `"${scope}" is not an OpenID scope (${OPENID_SCOPES.join(', ')}); grant API scopes in api_scopes` });
+    if (!isOpenIdScope(scope)) ctx.addIssue({ code: 'custom', message: `"${scope}" is not an OpenID scope (${OPENID_SCOPES.join(', ')}); grant API scopes in api_scopes` });
   }
 });
 

@@ -32,7 +32,7 @@ export function interactionRoutes(deps: {
   };
   const showLogin = async (ctx: KeywardContext, form: { email?: string; errors?: FormErrors } = {}) => {
     const pending = await interactions.load(http(ctx), ctx.params.uid!);
-    const link = deps.federation.upstreams.length > 0 ? await deps.federation.pendingLink(pending.uid) : undefined;
+    const link = await deps.federation.pendingLink(pending.uid);
     ctx.type = 'html';
     ctx.body = await render('login', page(ctx, 'Sign in'), loginViewModel(pending, csrfToken(ctx), {
       ...form,
@@ -65,7 +65,7 @@ export function interactionRoutes(deps: {
     const result = await interactions.signIn(http(ctx), ctx.params.uid!, { email, password }, originOf(ctx));
     if (result.outcome === 'continue') {
       // The password proved ownership: now the upstream identity may be linked (no takeover).
-      if (deps.federation.upstreams.length > 0) await deps.federation.confirmPendingLink(ctx.params.uid!, result.accountId, originOf(ctx));
+      await deps.federation.confirmPendingLink(ctx.params.uid!, result.accountId, originOf(ctx));
       rotateUiSession(ctx);
       return continueAt(ctx, result.url);
     }

@@ -136,10 +136,11 @@ export function createFederationService(deps: {
       const link = await identities.find(result.upstream, result.subject);
       return link && link.accountId === result.accountId ? { outcome: 'signed_in', accountId: link.accountId } : undefined;
     },
-    pendingLink: (uid) => pending.findLink(uid),
+    // Without an upstream there can be no link: password sign-ins then spend no store read here.
+    pendingLink: async (uid) => (clients.size > 0 ? pending.findLink(uid) : undefined),
 
     async confirmPendingLink(uid, accountId, origin) {
-      const link = await pending.findLink(uid);
+      const link = await this.pendingLink(uid);
       if (!link || link.accountId !== accountId) return false;
       await pending.dropLink(uid);
       const linked = await identities.link({ upstream: link.upstream, subject: link.subject, accountId, email: link.email });
