@@ -72,6 +72,11 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', { selector: "ImportDeclaration[source.value=/container\\.ts$/][importKind!='type']", message: 'only main.ts and cli/ import container.ts' }] },
   },
   {
+    // The pages' progressive-enhancement scripts run in the browser.
+    files: ['public/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', AbortController: 'readonly', PublicKeyCredential: 'readonly' } },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

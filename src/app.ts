@@ -11,6 +11,8 @@ import { errorHandler } from './http/middleware/koa-error-handler.ts';
 import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
 import { accountPageRoutes } from './http/routes/account-page.routes.ts';
+import { accountSecurityRoutes } from './http/routes/account-security.routes.ts';
+import { signInStepsRoutes } from './http/routes/sign-in-steps.routes.ts';
 import { accountRoutes } from './http/routes/account.routes.ts';
 import { demoRoutes } from './http/routes/demo.routes.ts';
 import { federationRoutes } from './http/routes/federation.routes.ts';
@@ -63,6 +65,8 @@ export function createApp(container: Container): Koa<KeywardState> {
     // Routes of a feature that is not configured are not mounted at all.
     ...(config.federation.upstreams.length > 0 ? [federationRoutes({ federation: container.federation, interactions: container.interactions, render, uiSession, issuer: config.issuer })] : []),
     accountPageRoutes({ interactions: container.interactions, federation: container.federation, render, uiSession }),
+    signInStepsRoutes({ interactions: container.interactions, federation: container.federation, authenticators: container.mfa.authenticators, accounts: container.stores.accounts, render, uiSession }),
+    accountSecurityRoutes({ interactions: container.interactions, authenticators: container.mfa.authenticators, reauthentication: container.mfa.reauthentication, accounts: container.stores.accounts, mfaRequiredFor: container.mfa.mfaRequiredFor, render, uiSession }),
     accountRoutes({ registration: container.registration, passwordReset: container.passwordReset, render, uiSession, registrationEnabled }),
     ...(config.demoData ? [demoRoutes({ render, issuer: config.issuer })] : []),
     ...(config.metrics.enabled && config.metrics.token ? [metricsRoutes({ registry: container.metrics.registry, token: config.metrics.token })] : []),

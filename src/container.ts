@@ -13,6 +13,7 @@ import { createProviderPages } from './oidc/pages.ts';
 import { ProtocolEngineHolder, type ProtocolEngineDeps } from './oidc/protocol-engine.ts';
 import type { Provider } from './oidc/provider.ts';
 import { createAccountMail } from './services/account-mail.service.ts';
+import { createMfaServices, type MfaServices } from './services/mfa/mfa.module.ts';
 import { createAccountService, type AccountService } from './services/accounts.service.ts';
 import { createApiRegistry, type ApiRegistry } from './services/apis.service.ts';
 import { createAuditTrail, type AuditTrail } from './services/audit.service.ts';
@@ -55,6 +56,7 @@ export interface Container {
   readonly passwords: PasswordHasher;
   readonly registration: RegistrationService;
   readonly passwordReset: PasswordResetService;
+  readonly mfa: MfaServices;
   readonly federation: FederationService;
   /** The provider of the current key set (it is replaced when the keys change). */
   readonly provider: Provider;
@@ -103,6 +105,7 @@ interface AccountServices {
   registration: RegistrationService;
   passwordReset: PasswordResetService;
   mailOutbox: MailOutbox;
+  mfa: MfaServices;
 }
 
 async function buildAccountServices(config: Config, stores: Stores, clock: Clock, logger: Logger, metrics: Metrics): Promise<AccountServices> {
@@ -118,12 +121,14 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
     productName: config.ui.productName,
     verificationTtlSeconds: config.accounts.emailVerificationTtl,
   });
+  const mfa = createMfaServices({ config, stores, clock, throttle, audit, mail, accounts });
   const ownership = createEmailOwnership({ accounts: stores.accounts, identities: stores.federatedIdentities, oidcRecords: stores.oidcRecords, mail, audit });
   return {
     passwords,
     accounts,
     audit,
     mailOutbox,
+    mfa,
     signIn: createSignInService({ accounts, accountStore: stores.accounts, throttle, audit, requireVerifiedEmail: config.accounts.requireVerifiedEmail }),
     registration: createRegistrationService({ accounts: stores.accounts, passwords, links, mail, throttle, audit, ownership, verificationTtlSeconds: config.accounts.emailVerificationTtl }),
     passwordReset: createPasswordResetService({ accounts: stores.accounts, oidcRecords: stores.oidcRecords, passwords, links, mail, throttle, audit, ownership }),
@@ -169,6 +174,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
         },
         fetch: createOutboundFetch({ allowPrivateNetworks: config.outbound.allowPrivateNetworks, ...BACKCHANNEL_DELIVERY }, logger),
         pages: createProviderPages(render),
+        mfaRequired: services.mfa.steps.requiredFor,
       },
       extras: {
         logger, security, metrics, audit: services.audit,
@@ -182,6 +188,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
       signIn: services.signIn,
       apis,
       audit: services.audit,
+      mfa: services.mfa,
     };
     const engine = await ProtocolEngineHolder.create(engineDeps, await loadSigningKeys(stores.signingKeys, clock), logger);
     const keyRotation = createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis) });
@@ -198,6 +205,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
       mailOutbox: services.mailOutbox,
       registration: services.registration,
       passwordReset: services.passwordReset,
+      mfa: services.mfa,
       federation: createFederationService({
         clients: createUpstreamClients(config.federation.upstreams),
         accounts: stores.accounts,

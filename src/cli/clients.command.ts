@@ -13,10 +13,11 @@ Commands:
       [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]... [--auth-method <method>]
       [--api <identifier>] [--id-token-alg <RS256|ES256|EdDSA>] [--logo-uri <uri>]
       [--backchannel-logout-uri <uri>] [--api-scopes "<API identifier> [scope ...]"]...
-      [--service-account] [--no-pkce]
+      [--service-account] [--no-pkce] [--require-mfa]
                  add a client; a generated secret is shown once and stored hashed.
                  --service-account lets a web client also use client_credentials;
-                 --no-pkce lets a web client skip PKCE if it sends a nonce instead
+                 --no-pkce lets a web client skip PKCE if it sends a nonce instead;
+                 --require-mfa makes every sign-in to it end with a second factor
                  --api-scopes grants an API declared in the clients file and some of its
                  scopes (once per API); a client gets tokens for no other API
   list           every client, and whether it comes from the clients file or the store
@@ -29,7 +30,7 @@ Commands:
 
 Every command takes --json for scripts.`;
 
-const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri', 'api-scopes', 'service-account', 'no-pkce'];
+const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri', 'api-scopes', 'service-account', 'no-pkce', 'require-mfa'];
 const UPDATE_OPTIONS = ['name', 'redirect-uri', 'post-logout-redirect-uri', 'logo-uri', 'backchannel-logout-uri', 'rotate-secret', 'api-scopes', 'no-api-scopes'];
 
 /**
@@ -94,6 +95,7 @@ export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io:
         ...optionalGrants(apiScopesOption(args)),
         ...(flag(args, 'service-account') ? { service_account: true } : {}),
         ...(flag(args, 'no-pkce') ? { require_pkce: false } : {}),
+        ...(flag(args, 'require-mfa') ? { require_mfa: true } : {}),
       };
       const secret = needsSecret(input) ? randomToken(32) : undefined;
       const metadata = await validated({ ...input, ...(secret ? { client_secret: secret } : {}) });

@@ -30,6 +30,17 @@ export function loadConfig(rawEnv: RawEnvironment = process.env, isTerminal = Bo
   return deepFreeze(config);
 }
 
+/**
+ * WebAuthn binds a passkey to a relying party id: the issuer's host by default, or a parent
+ * domain of it (WebAuthn Level 3 §5.1.3 "rp.id": a registrable domain suffix of the origin).
+ */
+function webauthnSettings(env: Environment, issuer: string, problems: string[]): Config['mfa']['webauthn'] {
+  const { origin, hostname: host } = new URL(issuer);
+  const rpId = env.WEBAUTHN_RP_ID ?? host;
+  if (rpId !== host && !host.endsWith(`.${rpId}`)) problems.push(`WEBAUTHN_RP_ID: "${rpId}" is neither the issuer's host (${host}) nor a parent domain of it`);
+  return { rpId, rpName: env.WEBAUTHN_RP_NAME ?? env.PRODUCT_NAME, origin };
+}
+
 /** NAME_FILE gives the value of secret NAME from a file (Docker/Kubernetes secrets). */
 function resolveSecretFiles(rawEnv: RawEnvironment, problems: string[]): RawEnvironment {
   const env: RawEnvironment = {};
@@ -136,6 +147,11 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
       registrationEnabled: env.REGISTRATION_ENABLED,
       requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
       emailVerificationTtl: env.EMAIL_VERIFICATION_TTL,
+    },
+    mfa: {
+      policy: env.MFA_POLICY,
+      requiredRoles: env.MFA_REQUIRED_ROLES.split(',').map((role) => role.trim()).filter(Boolean),
+      webauthn: webauthnSettings(env, issuer, problems),
     },
     mail: {
       smtpUrl: env.SMTP_URL,

@@ -66,6 +66,10 @@ export const environmentSchema = z.object({
   REGISTRATION_ENABLED: booleanFlag.default(true),
   REQUIRE_VERIFIED_EMAIL: booleanFlag.default(true),
   EMAIL_VERIFICATION_TTL: seconds(24 * 3600),
+  MFA_POLICY: z.enum(['optional', 'required']).default('optional'),
+  MFA_REQUIRED_ROLES: z.string().max(1000).regex(/^[\w:.-]*(,\s*[\w:.-]+)*$/, 'must be a comma-separated list of role names').default(''),
+  WEBAUTHN_RP_ID: z.string().max(253).regex(/^[a-z0-9.-]+$/, 'must be a host name (the issuer\'s host or a parent domain of it)').optional(),
+  WEBAUTHN_RP_NAME: z.string().min(1).max(60).optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).max(200).default('Keyward <no-reply@localhost>'),
   MAIL_DIRECTORY: z.string().min(1).optional(),
@@ -136,6 +140,14 @@ export interface Config {
     readonly registrationEnabled: boolean;
     readonly requireVerifiedEmail: boolean;
     readonly emailVerificationTtl: number;
+  };
+  readonly mfa: {
+    /** optional: people choose; required: everyone enrols a second factor at their next sign-in. */
+    readonly policy: 'optional' | 'required';
+    /** Accounts with any of these roles must sign in with a second factor. */
+    readonly requiredRoles: readonly string[];
+    /** WebAuthn relying party: id (the issuer's host or a parent domain) and the name authenticators show. */
+    readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origin: string };
   };
   readonly mail: {
     readonly smtpUrl: string | undefined;

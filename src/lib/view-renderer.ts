@@ -10,6 +10,8 @@ export interface Branding {
 export interface PageContext {
   title: string;
   requestId?: string | undefined;
+  /** Scripts the page enhances itself with, served from /assets (the CSP allows no inline script). */
+  scripts?: readonly string[];
 }
 
 export type RenderPage = (view: string, page: PageContext, model?: object) => Promise<string>;

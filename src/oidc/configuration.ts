@@ -5,6 +5,8 @@ import type { ClientMetadata } from '../services/clients.service.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import type { ProviderPages } from './pages.ts';
 import { resourceIndicatorsFeature } from './resource-indicators.ts';
+import { ACR_VALUES } from '../services/mfa/mfa-policy.ts';
+import { policyWithStepUp, type StepUpRequirement } from './step-up-check.ts';
 import { KEYWARD_CLIENT_METADATA, tokenPolicies, type AccountClaimsLoader } from './token-policies.ts';
 
 /** The claims each OpenID scope releases (OIDC Core §5.4), plus Keyward's `roles`. */
@@ -42,6 +44,8 @@ export interface ProviderConfigurationDeps {
   jwtAccessTokens: Pick<JwtAccessTokens, 'record'>;
   fetch: (url: URL | string, init: RequestInit) => Promise<Response>;
   pages: ProviderPages;
+  /** Whether a request needs a second factor the browser's session has not given (step-up). */
+  mfaRequired: StepUpRequirement;
 }
 
 /**
@@ -96,7 +100,9 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     // client opted out (require_pkce: false); that client must then send a nonce instead.
     pkce: { required: pkceRequired },
     responseTypes: ['code'],
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: policyWithStepUp(deps.mfaRequired) },
+    // Keyward's two assurance levels (mfa-policy.ts); published as acr_values_supported (#acrvalues).
+    acrValues: [...ACR_VALUES],
     issueRefreshToken: policies.issueRefreshToken,
     // Refresh tokens live by their own idle and absolute lifetimes, not the browser session's
     // (#expireswithsession); logout ends them when LOGOUT_REVOKES_REFRESH_TOKENS says so.

@@ -5,6 +5,13 @@ import type { AccountService } from '../services/accounts.service.ts';
 import type { ApiRegistry } from '../services/apis.service.ts';
 import type { AuditTrail, RequestOrigin } from '../services/audit.service.ts';
 import type { SignInService } from '../services/sign-in.service.ts';
+import type { FactorOutcome, SignInFactor } from '../services/mfa/factor.ts';
+import { combineMethods, type MethodReference } from '../services/mfa/mfa-policy.ts';
+import type { SignInProgressStore } from '../services/mfa/sign-in-progress.ts';
+import type { SignedInSession } from '../services/mfa/reauthentication.service.ts';
+import type { WebAuthn } from '../services/mfa/webauthn.ts';
+import type { SignInSteps } from '../services/mfa/sign-in-steps.ts';
+import { STEP_UP_REASON } from './step-up-check.ts';
 
 /** What a login or consent page needs to know about the pending authorization request. */
 export interface PendingInteraction {
@@ -18,6 +25,8 @@ export interface PendingInteraction {
   /** What the client will learn about the account, for the consent page. */
   account: { email: string; name: string | undefined } | undefined;
   loginHint: string | undefined;
+  /** The browser is signed in, but this request needs a second factor it has not given. */
+  stepUp: boolean;
 }
 
 interface HttpPair {
@@ -25,19 +34,42 @@ interface HttpPair {
   res: ServerResponse;
 }
 
-export type SignInOutcome =
+/** Where a sign-in goes after a factor passed. */
+export type StepOutcome =
   | { outcome: 'continue'; url: string; accountId: string }
+  | { outcome: 'second_factor' | 'enrol' };
+
+export type FactorRefusal = { outcome: 'failed' } | { outcome: 'throttled'; retryAfterSeconds: number };
+
+export type SignInOutcome =
+  | StepOutcome
   | { outcome: 'invalid' | 'unverified' }
   | { outcome: 'throttled'; retryAfterSeconds: number };
+
+export type SecondFactorMethod = 'totp' | 'recovery_code';
 
 export interface InteractionService {
   /** Throws InteractionExpiredError when the interaction is unknown, expired or from another browser. */
   load(http: HttpPair, uid: string): Promise<PendingInteraction>;
   signIn(http: HttpPair, uid: string, credentials: { email: string; password: string }, origin: RequestOrigin): Promise<SignInOutcome>;
-  /** Ends the login prompt for an account signed in some other way (an upstream); returns the URL to continue at. */
-  finishLogin(http: HttpPair, uid: string, accountId: string, amr: string[]): Promise<string>;
+  /** A first factor passed some other way (an upstream): on to the next step. */
+  finishLogin(http: HttpPair, uid: string, accountId: string, amr: MethodReference[]): Promise<StepOutcome>;
+  /** Step-up: the signed-in account of this browser continues with a second factor. */
+  stepUp(http: HttpPair, uid: string): Promise<StepOutcome>;
+  /** The account a sign-in in progress identified (after its first factor), if any. */
+  progressAccount(http: HttpPair, uid: string): Promise<string | undefined>;
+  secondFactor(http: HttpPair, uid: string, method: SecondFactorMethod, code: string, origin: RequestOrigin): Promise<StepOutcome | FactorRefusal>;
+  /** WebAuthn options: any passkey (passwordless), or the identified account's (a second factor). */
+  passkeyOptions(http: HttpPair, uid: string): Promise<unknown>;
+  passkey(http: HttpPair, uid: string, assertion: string, origin: RequestOrigin): Promise<StepOutcome | FactorRefusal>;
+  /** The account that must enrol a second factor now (MFA required, none yet); else undefined. */
+  enrolmentAccount(http: HttpPair, uid: string): Promise<string | undefined>;
+  /** The account enrolled a factor during this sign-in (which it then passed): on to the next step. */
+  enrolled(http: HttpPair, uid: string, amr: MethodReference[]): Promise<StepOutcome>;
   /** The account signed in in this browser (oidc-provider's session cookie), if any. */
   currentAccountId(http: HttpPair & { secure: boolean }): Promise<string | undefined>;
+  /** This browser's signed-in session: its id, account and sign-in time. */
+  currentSession(http: HttpPair & { secure: boolean }): Promise<SignedInSession | undefined>;
   /** Grants what the consent prompt asked for; returns the URL to continue at. */
   grantConsent(http: HttpPair, uid: string, origin: RequestOrigin): Promise<string>;
   /** Ends the interaction with access_denied (RFC 6749 §4.1.2.1); returns the URL to continue at. */
@@ -51,8 +83,19 @@ interface ConsentDetails {
 }
 
 /** The only caller of provider.interaction* (DESIGN.md, Layout). */
-export function createInteractionService(deps: { provider: Provider; accounts: AccountService; signIn: SignInService; apis: ApiRegistry; audit: AuditTrail }): InteractionService {
-  const { provider, apis, audit } = deps;
+export function createInteractionService(deps: {
+  provider: Provider;
+  accounts: AccountService;
+  signIn: SignInService;
+  apis: ApiRegistry;
+  audit: AuditTrail;
+  steps: SignInSteps;
+  progress: SignInProgressStore;
+  factors: { totp: SignInFactor<{ code: string }>; recoveryCode: SignInFactor<{ code: string }>; passkey: SignInFactor<{ assertion: string; ceremony: string }> };
+  webauthn: WebAuthn;
+  authenticators: { list(accountId: string): Promise<import('../stores/types.ts').Authenticator[]>; hasSecondFactor(accountId: string): Promise<boolean> };
+}): InteractionService {
+  const { provider, apis, audit, steps, progress } = deps;
   const details = async ({ req, res }: HttpPair, uid: string, expected?: 'login' | 'consent') => {
     let interaction;
     try {
@@ -67,6 +110,19 @@ export function createInteractionService(deps: { provider: Provider; accounts: A
   };
   const finish = ({ req, res }: HttpPair, result: InteractionResults, merge: boolean) =>
     provider.interactionResult(req, res, result, { mergeWithLastSubmission: merge });
+  const ceremony = (uid: string) => `sign-in:${uid}`;
+
+  /** After a factor passed: finish the login (amr, acr) or name the step still missing. */
+  const advance = async (http: HttpPair, uid: string, params: Record<string, unknown>, accountId: string, amr: string[]): Promise<StepOutcome> => {
+    const client = await provider.Client.find(String(params.client_id));
+    const request = { clientRequiresMfa: (client as unknown as { require_mfa?: boolean } | undefined)?.require_mfa === true, acrValues: typeof params.acr_values === 'string' ? params.acr_values : undefined };
+    const decision = await steps.decide(uid, request, accountId, amr);
+    if (decision.step !== 'done') return { outcome: decision.step };
+    return { outcome: 'continue', url: await finish(http, { login: decision.login }, false), accountId };
+  };
+  /** A factor's outcome: refused as it is, or the next step with the methods passed so far. */
+  const afterFactor = async (http: HttpPair, uid: string, params: Record<string, unknown>, previous: string[], outcome: FactorOutcome) =>
+    outcome.outcome === 'passed' ? advance(http, uid, params, outcome.accountId, combineMethods(previous, outcome.amr)) : outcome;
 
   return {
     async load(http, uid) {
@@ -86,6 +142,9 @@ export function createInteractionService(deps: { provider: Provider; accounts: A
           scopes.map((scope) => ({ api: apis.find(api)?.name ?? api, scope, description: apis.find(api)?.scopes[scope] ?? scope }))),
         account: account ? { email: account.email, name: account.name } : undefined,
         loginHint: typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined,
+        // Only the step-up check (or an essential ACR) asks, for a browser that is signed in.
+        stepUp: prompt === 'login' && Boolean(interaction.session) && interaction.prompt.reasons.length > 0
+          && interaction.prompt.reasons.every((reason) => reason === STEP_UP_REASON || reason === 'essential_acr' || reason === 'essential_acrs'),
       };
     },
 
@@ -93,18 +152,73 @@ export function createInteractionService(deps: { provider: Provider; accounts: A
       const interaction = await details(http, uid, 'login');
       const result = await deps.signIn.signIn(credentials, origin, String(interaction.params.client_id));
       if (result.outcome !== 'signed_in') return result;
-      const url = await finish(http, { login: { accountId: result.account.id, amr: ['pwd'] } }, false);
-      return { outcome: 'continue', url, accountId: result.account.id };
+      return advance(http, uid, interaction.params, result.account.id, ['pwd']);
     },
 
     async finishLogin(http, uid, accountId, amr) {
+      const interaction = await details(http, uid, 'login');
+      return advance(http, uid, interaction.params, accountId, combineMethods([], amr));
+    },
+
+    async stepUp(http, uid) {
+      const interaction = await details(http, uid, 'login');
+      if (!interaction.session) throw new InteractionExpiredError();
+      return advance(http, uid, interaction.params, interaction.session.accountId, (interaction.session.amr as string[] | undefined) ?? []);
+    },
+
+    async progressAccount(http, uid) {
       await details(http, uid, 'login');
-      return finish(http, { login: { accountId, amr } }, false);
+      return (await progress.find(uid))?.accountId;
+    },
+
+    async secondFactor(http, uid, method, code, origin) {
+      const interaction = await details(http, uid, 'login');
+      const current = await progress.find(uid);
+      if (!current) throw new InteractionExpiredError();
+      const factor = method === 'totp' ? deps.factors.totp : deps.factors.recoveryCode;
+      const outcome = await factor.verify({ code }, { accountId: current.accountId, origin, clientId: String(interaction.params.client_id) });
+      return afterFactor(http, uid, interaction.params, current.amr, outcome);
+    },
+
+    async passkeyOptions(http, uid) {
+      await details(http, uid, 'login');
+      const current = await progress.find(uid);
+      const allow = current ? (await deps.authenticators.list(current.accountId)).filter((a) => a.kind === 'passkey') : [];
+      return deps.webauthn.authenticationOptions(ceremony(uid), allow);
+    },
+
+    async passkey(http, uid, assertion, origin) {
+      const interaction = await details(http, uid, 'login');
+      // With a first factor passed, the passkey is a second factor for that account; else passwordless.
+      const current = await progress.find(uid);
+      const outcome = await deps.factors.passkey.verify({ assertion, ceremony: ceremony(uid) }, { accountId: current?.accountId, origin, clientId: String(interaction.params.client_id) });
+      return afterFactor(http, uid, interaction.params, current?.amr ?? [], outcome);
+    },
+
+    async enrolmentAccount(http, uid) {
+      await details(http, uid, 'login');
+      const current = await progress.find(uid);
+      // Never a way round a second factor the account has: enrolling here is only for accounts with none.
+      if (!current || await deps.authenticators.hasSecondFactor(current.accountId)) return undefined;
+      return current.accountId;
+    },
+
+    async enrolled(http, uid, amr) {
+      const interaction = await details(http, uid, 'login');
+      const current = await progress.find(uid);
+      if (!current || !(await deps.authenticators.hasSecondFactor(current.accountId))) throw new InteractionExpiredError();
+      return advance(http, uid, interaction.params, current.accountId, combineMethods(current.amr, amr));
     },
 
     async currentAccountId({ req, res, secure }) {
       const session = await provider.Session.get({ req, res, secure } as never);
       return session.accountId;
+    },
+
+    async currentSession({ req, res, secure }) {
+      const session = await provider.Session.get({ req, res, secure } as never);
+      if (!session.accountId) return undefined;
+      return { sessionId: session.uid, accountId: session.accountId, authTime: session.loginTs };
     },
 
     async grantConsent(http, uid, origin) {

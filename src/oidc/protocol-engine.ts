@@ -28,6 +28,8 @@ export interface ProtocolEngineDeps {
   signIn: SignInService;
   apis: ApiRegistry;
   audit: AuditTrail;
+  /** The sign-in steps after the first factor (services/mfa). */
+  mfa: Pick<Parameters<typeof createInteractionService>[0], 'steps' | 'progress' | 'factors' | 'webauthn' | 'authenticators'>;
 }
 
 export async function buildProtocolEngine(deps: ProtocolEngineDeps, keys: readonly StoredSigningKey[]): Promise<ProtocolEngine> {
@@ -35,7 +37,7 @@ export async function buildProtocolEngine(deps: ProtocolEngineDeps, keys: readon
   const provider = await createProvider(deps.issuer, { ...deps.configuration, signingKeys: providerKeys(keys), jwtAccessTokens }, { ...deps.extras, jwtAccessTokens });
   return {
     provider,
-    interactions: createInteractionService({ provider, accounts: deps.accounts, signIn: deps.signIn, apis: deps.apis, audit: deps.audit }),
+    interactions: createInteractionService({ provider, accounts: deps.accounts, signIn: deps.signIn, apis: deps.apis, audit: deps.audit, ...deps.mfa }),
     fingerprint: keySetFingerprint(keys),
   };
 }
@@ -74,14 +76,13 @@ export class ProtocolEngineHolder {
 
   /** The interaction service of whichever engine is current at call time. */
   interactions(): InteractionService {
-    const current = () => this.#engine.interactions;
-    return {
-      load: (http, uid) => current().load(http, uid),
-      signIn: (http, uid, credentials, origin) => current().signIn(http, uid, credentials, origin),
-      finishLogin: (http, uid, accountId, amr) => current().finishLogin(http, uid, accountId, amr),
-      currentAccountId: (http) => current().currentAccountId(http),
-      grantConsent: (http, uid, origin) => current().grantConsent(http, uid, origin),
-      deny: (http, uid, origin) => current().deny(http, uid, origin),
-    };
+    // Each call goes to the engine current at call time, whichever method it is.
+    return new Proxy({} as InteractionService, {
+      get: (target, name: keyof InteractionService) => {
+        if (Object.hasOwn(target, name)) return target[name]; // replaced on the holder (tests)
+        const current = this.#engine.interactions;
+        return (current[name] as (...args: unknown[]) => unknown).bind(current);
+      },
+    });
   }
 }

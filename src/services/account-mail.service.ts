@@ -40,6 +40,21 @@ export function createAccountMail(deps: { mailer: Mailer; issuer: string; produc
         text: `You proved this email address is yours. Before that, the account was not confirmed, so we removed what was attached to it without that proof:\n\n${removed}\n\nIf one of these was yours, sign in and link it again.`,
       });
     },
+    /** Every change to how the account signs in is told to its owner, who can react if it was not them. */
+    securityChanged(to: string, change: string) {
+      return mailer.send({
+        to,
+        subject: `Sign-in settings of your ${productName} account changed`,
+        text: `${change}\n\nIf this was you, there is nothing to do. If it was not, reset your password now and review your passkeys and authenticator apps at ${issuer}/account/security.`,
+      });
+    },
+    recoveryCodeUsed(to: string, remaining: number) {
+      return mailer.send({
+        to,
+        subject: `A recovery code was used to sign in to ${productName}`,
+        text: `Someone signed in to your account with one of your recovery codes. ${remaining} unused code${remaining === 1 ? ' is' : 's are'} left; you can make new ones at ${issuer}/account/security.\n\nIf this was not you, reset your password now.`,
+      });
+    },
     resetPassword(to: string, token: string) {
       const link = `${issuer}/reset-password?token=${token}`;
       return mailer.send({

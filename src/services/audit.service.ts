@@ -12,7 +12,9 @@ export interface RequestOrigin {
 export type AuditEventName =
   | 'sign_in' | 'lockout' | 'registration' | 'email_verification' | 'password_change'
   | 'password_reset_request' | 'password_reset' | 'consent' | 'sign_out'
-  | 'federated_sign_in' | 'federation_link' | 'federation_unlink' | 'email_ownership_proven';
+  | 'federated_sign_in' | 'federation_link' | 'federation_unlink' | 'email_ownership_proven'
+  | 'second_factor' | 'passkey_sign_in' | 'recovery_code_used' | 'reauthentication'
+  | 'mfa_enrolled' | 'mfa_removed' | 'recovery_codes_regenerated' | 'mfa_reset';
 
 export interface AuditTrail {
   record(event: AuditEventName, outcome: AuditEvent['outcome'], origin: Partial<RequestOrigin>, fields?: Pick<AuditEvent, 'accountId' | 'clientId' | 'details'>): Promise<void>;

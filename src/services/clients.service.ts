@@ -70,6 +70,8 @@ const clientInputSchema = z.strictObject({
    * instead skip PKCE (RFC 9700 §2.1.1 allows it for confidential OpenID Connect clients).
    */
   require_pkce: z.boolean().optional(),
+  /** Every sign-in to this client ends with a second factor (or a passkey), whatever MFA_POLICY says. */
+  require_mfa: z.boolean().optional(),
   /** web only: the app may also use client_credentials for itself (a "service account"). */
   service_account: z.boolean().optional(),
 });

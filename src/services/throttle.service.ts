@@ -22,29 +22,43 @@ export interface Throttle {
   reserveSignIn(email: string, ip: string): Promise<SignInReservation>;
   /** A successful sign-in clears the account's attempts and gives the IP its attempt back. */
   recordSignInSuccess(email: string, ip: string): Promise<void>;
+  /**
+   * The same, for a later step of a sign-in (a second factor, a passkey): counted against the
+   * subject (an account, a credential) and the IP before the proof is checked.
+   */
+  reserveStep(step: SignInStep, subject: string, ip: string): Promise<SignInReservation>;
+  /** A step passed: the subject's failures are forgotten and the IP gets its attempt back. */
+  recordStepSuccess(step: SignInStep, subject: string, ip: string): Promise<void>;
   /** Counts a registration, verification or reset request; blocked when over the limit. */
   checkRequest(kind: 'register' | 'reset' | 'verify', email: string, ip: string): Promise<Blocked | undefined>;
 }
+
+/** Sign-in steps counted apart from each other: failing one never locks another. */
+export type SignInStep = 'second-factor' | 'passkey' | 'reauthenticate';
 
 /** Fixed-window limits over counters in the store, so that every replica shares them. */
 export function createThrottle(store: ThrottleStore, limits: Config['throttle'], now: () => number): Throttle {
   const signInWindow = limits.signInWindowSeconds * 1000;
   const requestWindow = limits.requestsWindowSeconds * 1000;
-  const account = (email: string) => `sign-in:account:${normalizeEmail(email)}`;
-  const ipKey = (ip: string) => `sign-in:ip:${clientNetwork(ip)}`;
+  const subjectKey = (step: string, subject: string) => `${step}:account:${subject}`;
+  const ipKey = (step: string, ip: string) => `${step}:ip:${clientNetwork(ip)}`;
   const blocked = (resetAt: number): Blocked => ({ retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now()) / 1000)) });
+  const reserve = async (step: string, subject: string, ip: string): Promise<SignInReservation> => {
+    const [bySubject, byIp] = await Promise.all([store.hit(subjectKey(step, subject), signInWindow), store.hit(ipKey(step, ip), signInWindow)]);
+    if (bySubject.count > limits.signInPerAccount) return { blocked: blocked(bySubject.resetAt) };
+    if (byIp.count > limits.signInPerIp) return { blocked: blocked(byIp.resetAt) };
+    return { blocked: undefined, lastAttempt: bySubject.count === limits.signInPerAccount };
+  };
+  // Only failures should count against an address shared by many people (an office NAT).
+  const succeeded = async (step: string, subject: string, ip: string) => {
+    await Promise.all([store.reset(subjectKey(step, subject)), store.release(ipKey(step, ip))]);
+  };
 
   return {
-    async reserveSignIn(email, ip) {
-      const [byAccount, byIp] = await Promise.all([store.hit(account(email), signInWindow), store.hit(ipKey(ip), signInWindow)]);
-      if (byAccount.count > limits.signInPerAccount) return { blocked: blocked(byAccount.resetAt) };
-      if (byIp.count > limits.signInPerIp) return { blocked: blocked(byIp.resetAt) };
-      return { blocked: undefined, lastAttempt: byAccount.count === limits.signInPerAccount };
-    },
-    async recordSignInSuccess(email, ip) {
-      // Only failures should count against an address shared by many people (an office NAT).
-      await Promise.all([store.reset(account(email)), store.release(ipKey(ip))]);
-    },
+    reserveSignIn: (email, ip) => reserve('sign-in', normalizeEmail(email), ip),
+    recordSignInSuccess: (email, ip) => succeeded('sign-in', normalizeEmail(email), ip),
+    reserveStep: (step, subject, ip) => reserve(step, subject, ip),
+    recordStepSuccess: (step, subject, ip) => succeeded(step, subject, ip),
     async checkRequest(kind, email, ip) {
       const [byEmail, byIp] = await Promise.all([
         store.hit(`${kind}:email:${normalizeEmail(email)}`, requestWindow),

@@ -1,5 +1,5 @@
 import type { Sealer } from '../lib/sealed-values.ts';
-import type { SecretStore, SigningKeyStore, StoredSigningKey, Stores } from './types.ts';
+import type { Authenticator, AuthenticatorStore, SecretStore, SigningKeyStore, StoredSigningKey, Stores } from './types.ts';
 
 /**
  * Private signing keys and stored secrets (cookie secrets, the client-secret hash key) encrypted
@@ -16,9 +16,11 @@ export function sealStores(stores: Stores, sealer: Sealer): Stores {
   const wrapped = Object.create(stores) as Stores;
   let signingKeys: SigningKeyStore | undefined;
   let secrets: SecretStore | undefined;
+  let authenticators: AuthenticatorStore | undefined;
   // Wrapped on first use: a backend may prepare its stores only once the schema exists.
   Object.defineProperty(wrapped, 'signingKeys', { get: () => (signingKeys ??= sealSigningKeys(stores.signingKeys, sealer)) });
   Object.defineProperty(wrapped, 'secrets', { get: () => (secrets ??= sealSecrets(stores.secrets, sealer)) });
+  Object.defineProperty(wrapped, 'authenticators', { get: () => (authenticators ??= sealAuthenticators(stores.authenticators, sealer)) });
   Object.defineProperty(wrapped, 'migrate', {
     value: async () => {
       const changes = await stores.migrate();
@@ -67,6 +69,23 @@ function sealSecrets(store: SecretStore, sealer: Sealer): SecretStore {
       if (!stored || sealer.open(stored.value, secretContext(name)) !== expected) return false;
       return store.replace(name, stored.value, sealer.seal(value, secretContext(name)));
     },
+  };
+}
+
+/**
+ * TOTP shared secrets are sealed (a copy of the database must not yield working second factors);
+ * passkey public keys are not secret and stay plain. The context is the account, known before
+ * the row's id exists. Not re-encrypted at migrate: plaintext ones are read as they are.
+ */
+function sealAuthenticators(store: AuthenticatorStore, sealer: Sealer): AuthenticatorStore {
+  const context = (accountId: string) => `TOTP secret of account ${accountId}`;
+  const open = <T extends Authenticator | undefined>(a: T): T => (a?.kind === 'totp' ? { ...a, secret: sealer.open(a.secret, context(a.accountId)) } : a);
+  return {
+    ...store,
+    create: async (a) => open(await store.create(a.kind === 'totp' ? { ...a, secret: sealer.seal(a.secret, context(a.accountId)) } : a)),
+    find: async (id) => open(await store.find(id)),
+    findByCredentialId: async (credentialId) => open(await store.findByCredentialId(credentialId)),
+    listForAccount: async (accountId) => (await store.listForAccount(accountId)).map(open),
   };
 }
 

@@ -235,6 +235,74 @@ export interface AccountStore {
   recordSignIn(id: string): Promise<void>;
 }
 
+export type AuthenticatorKind = 'totp' | 'passkey';
+
+/**
+ * A second factor or passkey belonging to one account. TOTP: `secret` is the RFC 6238 shared
+ * secret (base32), sealed at rest when KEYWARD_ENCRYPTION_KEY is set. Passkey: `secret` is the
+ * credential's COSE public key (base64url), `credentialId` the WebAuthn credential id (base64url).
+ */
+export interface Authenticator {
+  id: string;
+  accountId: string;
+  kind: AuthenticatorKind;
+  /** Shown to the owner ("Pixel 9", "Authenticator app"). */
+  name: string;
+  secret: string;
+  /** Passkeys only: unique across all accounts. */
+  credentialId: string | undefined;
+  /** Passkeys: the authenticator's signature counter (WebAuthn §6.1.1). */
+  counter: number;
+  /** Passkeys: transports reported at registration (hints for the browser). */
+  transports: string[];
+  /** Passkeys: the credential may be synced between devices (amr `swk`), else device-bound (`hwk`). */
+  backedUp: boolean;
+  /** False until the owner proved it works (a TOTP code, a registration ceremony). */
+  confirmed: boolean;
+  /** TOTP: the last RFC 6238 time step accepted (a code is accepted once; RFC 6238 §5.2). */
+  lastUsedStep: number | undefined;
+  createdAt: number;
+  lastUsedAt: number | undefined;
+}
+
+export type NewAuthenticator = Pick<Authenticator, 'accountId' | 'kind' | 'name' | 'secret' | 'credentialId' | 'counter' | 'transports' | 'backedUp' | 'confirmed'>;
+
+/** Second factors and passkeys (DESIGN.md, Sign-in in steps). */
+export interface AuthenticatorStore {
+  /** Resolves undefined when a passkey with that credentialId exists already. */
+  create(authenticator: NewAuthenticator): Promise<Authenticator | undefined>;
+  find(id: string): Promise<Authenticator | undefined>;
+  findByCredentialId(credentialId: string): Promise<Authenticator | undefined>;
+  /** Oldest first. */
+  listForAccount(accountId: string): Promise<Authenticator[]>;
+  /** Marks an unconfirmed authenticator of the account confirmed; false when there is none. */
+  confirm(accountId: string, id: string): Promise<boolean>;
+  /**
+   * Records TOTP time step `step` as used, only if it is later than the last one used: atomic, so
+   * of two requests with the same code exactly one succeeds, and an older code is refused.
+   */
+  useTotpStep(id: string, step: number): Promise<boolean>;
+  /** Records a passkey assertion: the new signature counter and the time of use. */
+  recordPasskeyUse(id: string, counter: number): Promise<void>;
+  rename(accountId: string, id: string, name: string): Promise<boolean>;
+  remove(accountId: string, id: string): Promise<boolean>;
+  /** Removes every authenticator of the account (operator reset, account deletion); returns how many. */
+  removeAll(accountId: string): Promise<number>;
+  /** Removes unconfirmed authenticators created before `before` (abandoned enrolments); returns how many. */
+  sweepUnconfirmed(before: number): Promise<number>;
+}
+
+/** Single-use recovery codes, stored only as hashes. */
+export interface RecoveryCodeStore {
+  /** Replaces every code of the account with these (regeneration). */
+  replace(accountId: string, codeHashes: string[]): Promise<void>;
+  /** Marks an unused code of the account used. Atomic: of concurrent callers exactly one gets true. */
+  consume(accountId: string, codeHash: string): Promise<boolean>;
+  /** How many unused codes the account has. */
+  remaining(accountId: string): Promise<number>;
+  removeAll(accountId: string): Promise<void>;
+}
+
 /** All stores of one backend, plus its lifecycle. */
 export interface Stores {
   readonly oidcRecords: OidcRecordStore;
@@ -247,6 +315,8 @@ export interface Stores {
   readonly throttle: ThrottleStore;
   readonly audit: AuditStore;
   readonly mailOutbox: MailOutboxStore;
+  readonly authenticators: AuthenticatorStore;
+  readonly recoveryCodes: RecoveryCodeStore;
   /** Creates tables and indexes, or brings them up to date; idempotent. Returns what it changed, one line each. */
   migrate(): Promise<string[]>;
   /** Throws when the schema is missing or outdated. */

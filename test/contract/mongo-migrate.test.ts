@@ -31,7 +31,7 @@ describe(`keyward migrate on ${mongoLabel()}`, () => {
       const first = await keyward({ DATABASE_URL: url }, ['migrate']);
       expect(first.code).toBe(0);
       expect(first.out).toMatch(/^keyward: created collection oidc_records$/m);
-      for (const index of ['oidc_records.model_grantId', 'oidc_records.ttl_expiresAt', 'accounts.unique_emailNormalized', 'audit_events.account_at']) {
+      for (const index of ['oidc_records.model_grantId', 'oidc_records.ttl_expiresAt', 'accounts.unique_emailNormalized', 'audit_events.account_at', 'authenticators.unique_credentialId']) {
         expect(first.out).toContain(`keyward: created index ${index}\n`);
       }
       expect(first.out.trim().split('\n').at(-1)).toMatch(/^keyward: database mongodb:\/\/.* is up to date$/);

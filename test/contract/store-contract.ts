@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Stores, StoredSigningKey } from '../../src/stores/types.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { describeMfaStoreContract } from './mfa-store-contract.ts';
 
 export interface BackendUnderTest {
   /** Fresh, migrated stores on an empty database, using `clock`. */
@@ -531,6 +532,8 @@ export function describeStoreContract(backendName: string, createBackend: () => 
         expect(updated).toMatchObject({ passwordHash: 'hash2', updatedAt: clock.now(), lastSignInAt: clock.now() });
       });
     });
+
+    describeMfaStoreContract(() => ({ stores, clock, openSecondConnection: () => backend.openSecondConnection(clock) }));
 
     describe('lifecycle', () => {
       it('migrates idempotently and answers ping', async () => {

@@ -121,6 +121,35 @@ describe('data at rest', () => {
     expect(await startOnce(location, key)).toEqual(first);
   });
 
+  it('with KEYWARD_ENCRYPTION_KEY, TOTP secrets are sealed in the raw rows (passkey public keys are not), and older plaintext ones still read', async () => {
+    const location = join(tempDir(), 'keyward.sqlite');
+    const key = newKey();
+    const base = { kind: 'totp' as const, name: 'App', credentialId: undefined, counter: 0, transports: [], backedUp: false, confirmed: true };
+    const withStores = async <T>(encryptionKey: string | undefined, work: (stores: Awaited<ReturnType<typeof openStores>>) => Promise<T>) => {
+      const stores = await openStores(configFor(location, encryptionKey), clock);
+      try {
+        await stores.migrate();
+        return await work(stores);
+      } finally {
+        await stores.close();
+      }
+    };
+    const legacy = await withStores(undefined, (stores) => stores.authenticators.create({ ...base, accountId: 'a1', secret: 'LEGACYPLAINTEXTSECRET' }));
+    const [sealed, passkey] = await withStores(key, (stores) => Promise.all([
+      stores.authenticators.create({ ...base, accountId: 'a1', secret: 'TOTPSECRETSEALEDATREST' }),
+      stores.authenticators.create({ ...base, kind: 'passkey', accountId: 'a1', secret: 'passkey-public-key', credentialId: 'cred-1' }),
+    ]));
+    expect(sealed!.secret).toBe('TOTPSECRETSEALEDATREST');
+    const db = new DatabaseSync(location, { readOnly: true });
+    const raw = Object.fromEntries((db.prepare('SELECT id, secret FROM authenticators').all() as { id: string; secret: string }[]).map((row) => [row.id, row.secret]));
+    db.close();
+    expect(raw[sealed!.id]).toMatch(/^kw-sealed:v1:/);
+    expect(raw[passkey!.id]).toBe('passkey-public-key');
+    expect(rawText(location)).not.toContain('TOTPSECRETSEALEDATREST');
+    const read = await withStores(key, async (stores) => [await stores.authenticators.find(sealed!.id), ...(await stores.authenticators.listForAccount('a1'))]);
+    expect(read.map((a) => a!.secret)).toEqual(['TOTPSECRETSEALEDATREST', legacy!.secret, 'TOTPSECRETSEALEDATREST', 'passkey-public-key']);
+  });
+
   it('re-encrypts plaintext values at migrate, rotates with two keys, and refuses a wrong key by name', async () => {
     const location = join(tempDir(), 'keyward.sqlite');
     const plain = await startOnce(location);

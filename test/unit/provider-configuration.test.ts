@@ -25,6 +25,7 @@ function build(): Configuration {
     jwtAccessTokens: { record: noop },
     fetch: noop as never,
     pages,
+    mfaRequired: async () => false,
   });
 }
 
@@ -139,6 +140,6 @@ describe('buildProviderConfiguration', () => {
     expect(configuration.jwks).toEqual({ keys: [{ kty: 'EC', kid: 'k1' }] });
     expect(configuration.cookies?.keys).toEqual(['c'.repeat(43)]);
     expect(configuration.clients?.[0]?.client_id).toBe('spa');
-    expect(configuration.extraClientMetadata?.properties).toEqual(['kind', 'api', 'api_scopes', 'require_pkce', 'service_account']);
+    expect(configuration.extraClientMetadata?.properties).toEqual(['kind', 'api', 'api_scopes', 'require_pkce', 'service_account', 'require_mfa']);
   });
 });

@@ -8,7 +8,8 @@ import { parseForm } from '../forms.ts';
 import { verifyCsrf } from '../middleware/koa-csrf.ts';
 import { originOf } from '../request-origin.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
-import { rotateUiSession, uiSession } from '../ui-session.ts';
+import { continueSignIn } from '../sign-in-continuation.ts';
+import { uiSession } from '../ui-session.ts';
 
 /** An upstream sign-in must come back within this long. */
 const FLOW_LIFETIME_MS = 10 * 60 * 1000;
@@ -83,8 +84,8 @@ export function federationRoutes(deps: { federation: FederationService; interact
     ctx.status = 303;
     // A link waits for the account's password on the sign-in page.
     if (result.outcome === 'confirm_with_password') return ctx.redirect(`/interaction/${uid}`);
-    rotateUiSession(ctx);
-    ctx.redirect(await interactions.finishLogin(http(ctx), uid, result.accountId, ['fed']));
+    // An upstream is a first factor like any other: the MFA policy may ask for more (sign-in steps).
+    await continueSignIn(ctx, uid, await interactions.finishLogin(http(ctx), uid, result.accountId, ['fed']), { confirmPendingLink: async () => false });
   });
 
   return router;

@@ -7,11 +7,12 @@ import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
 import { originOf } from '../request-origin.ts';
 import type { FederationService } from '../../services/federation/federation.service.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
-import { rotateUiSession } from '../ui-session.ts';
+import { continueSignIn } from '../sign-in-continuation.ts';
 import { consentViewModel, loginViewModel } from '../view-models.ts';
 
 // One message for unknown email, wrong password and disabled account: no user enumeration.
 const WRONG_CREDENTIALS = 'The email or password is incorrect.';
+const PASSKEY_FAILED = 'That passkey could not be used to sign in. Try again, or sign in with your email and password.';
 const UNVERIFIED = 'Confirm your email address first: open the link we sent you. Check your spam folder too.';
 
 /** Keyward's login and consent pages, driven by oidc-provider interactions. Thin: parse, call, render. */
@@ -34,7 +35,7 @@ export function interactionRoutes(deps: {
     const pending = await interactions.load(http(ctx), ctx.params.uid!);
     const link = await deps.federation.pendingLink(pending.uid);
     ctx.type = 'html';
-    ctx.body = await render('login', page(ctx, 'Sign in'), loginViewModel(pending, csrfToken(ctx), {
+    ctx.body = await render('login', { ...page(ctx, 'Sign in'), scripts: ['passkey.js'] }, loginViewModel(pending, csrfToken(ctx), {
       ...form,
       email: form.email ?? link?.email,
       registrationEnabled: deps.registrationEnabled,
@@ -50,7 +51,9 @@ export function interactionRoutes(deps: {
 
   router.get('/:uid', async (ctx) => {
     const pending = await interactions.load(http(ctx), ctx.params.uid!);
-    if (pending.prompt === 'login') return showLogin(ctx);
+    // Signed in with one factor, asked for more by this request: straight to the second step.
+    if (pending.stepUp) return continueSignIn(ctx, pending.uid, await interactions.stepUp(http(ctx), pending.uid), deps.federation);
+    if (pending.prompt === 'login') return showLogin(ctx, ctx.query.passkey === 'failed' ? { errors: formErrors({}, PASSKEY_FAILED) } : {});
     ctx.type = 'html';
     ctx.body = await render('consent', page(ctx, 'Allow access'), consentViewModel(pending, csrfToken(ctx)));
   });
@@ -63,12 +66,8 @@ export function interactionRoutes(deps: {
       return showLogin(ctx, { email, errors: formErrors({ email: email ? undefined : 'Enter your email address.', password: password ? undefined : 'Enter your password.' }, email && password ? WRONG_CREDENTIALS : undefined) });
     }
     const result = await interactions.signIn(http(ctx), ctx.params.uid!, { email, password }, originOf(ctx));
-    if (result.outcome === 'continue') {
-      // The password proved ownership: now the upstream identity may be linked (no takeover).
-      await deps.federation.confirmPendingLink(ctx.params.uid!, result.accountId, originOf(ctx));
-      rotateUiSession(ctx);
-      return continueAt(ctx, result.url);
-    }
+    // The password proved ownership: a finished sign-in links a waiting upstream identity (no takeover).
+    if (result.outcome === 'continue' || result.outcome === 'second_factor' || result.outcome === 'enrol') return continueSignIn(ctx, ctx.params.uid!, result, deps.federation);
     if (result.outcome === 'throttled') return showLogin(ctx, { email, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });
     ctx.status = result.outcome === 'unverified' ? 403 : 401;
     await showLogin(ctx, { email, errors: formErrors({}, result.outcome === 'unverified' ? UNVERIFIED : WRONG_CREDENTIALS) });

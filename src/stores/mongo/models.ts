@@ -68,6 +68,23 @@ const mailOutbox = new Schema<MailOutboxDoc>({
 }, options);
 mailOutbox.index({ abandonedAt: 1, nextAttemptAt: 1 }, { name: 'due' });
 
+export interface AuthenticatorDoc {
+  _id: string; accountId: string; kind: string; name: string; secret: string; credentialId?: string | null; counter: number; transports: string[];
+  backedUp: boolean; confirmed: boolean; lastUsedStep?: number | null; createdAt: number; lastUsedAt?: number | null;
+}
+const authenticator = new Schema<AuthenticatorDoc>({
+  _id: String, accountId: String, kind: String, name: String, secret: String, credentialId: String, counter: Number, transports: [String],
+  backedUp: Boolean, confirmed: Boolean, lastUsedStep: Number, createdAt: Number, lastUsedAt: Number,
+}, options);
+authenticator.index({ accountId: 1, createdAt: 1, _id: 1 }, { name: 'account_createdAt' });
+// Partial, so the TOTP authenticators (credentialId null) do not collide with each other.
+authenticator.index({ credentialId: 1 }, { unique: true, partialFilterExpression: { credentialId: { $type: 'string' } }, name: 'unique_credentialId' });
+
+/** One document per code; `_id` is (accountId, codeHash). */
+export interface RecoveryCodeDoc { _id: string; accountId: string; codeHash: string; usedAt?: number | null }
+const recoveryCode = new Schema<RecoveryCodeDoc>({ _id: String, accountId: String, codeHash: String, usedAt: Number }, options);
+recoveryCode.index({ accountId: 1 }, { name: 'accountId' });
+
 export function createModels(connection: Connection) {
   return {
     oidcRecords: connection.model('OidcRecord', oidcRecord, 'oidc_records'),
@@ -80,6 +97,8 @@ export function createModels(connection: Connection) {
     throttle: connection.model('ThrottleCounter', throttle, 'throttle_counters'),
     audit: connection.model('AuditEvent', audit, 'audit_events'),
     mailOutbox: connection.model('MailOutbox', mailOutbox, 'mail_outbox'),
+    authenticators: connection.model('Authenticator', authenticator, 'authenticators'),
+    recoveryCodes: connection.model('RecoveryCode', recoveryCode, 'recovery_codes'),
   };
 }
 

@@ -3,6 +3,7 @@ import { StartupError } from '../../errors/app-error.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Stores } from '../types.ts';
 import { createMongoAccountStore, createMongoFederatedIdentityStore } from './account.store.ts';
+import { createMongoAuthenticatorStore, createMongoRecoveryCodeStore } from './authenticator.store.ts';
 import { createMongoConnection } from './connection.ts';
 import { createMongoClientStore, createMongoSecretStore, createMongoSigningKeyStore } from './key-material.store.ts';
 import { createMongoMailOutboxStore } from './mail-outbox.store.ts';
@@ -29,6 +30,8 @@ export function createMongoStores(config: MongoDatabaseConfig, clock: Clock): St
     throttle: createMongoThrottleStore(models, clock),
     audit: createMongoAuditStore(models),
     mailOutbox: createMongoMailOutboxStore(models, clock),
+    authenticators: createMongoAuthenticatorStore(models, clock),
+    recoveryCodes: createMongoRecoveryCodeStore(connection, models, clock),
     async connected() {
       await connection.asPromise();
     },

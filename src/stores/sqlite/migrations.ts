@@ -140,6 +140,37 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE abandoned_at IS NULL;
     `,
   },
+  {
+    version: 6,
+    // credential_id is UNIQUE but nullable: SQLite lets any number of rows hold NULL in a
+    // unique column (https://sqlite.org/lang_createtable.html#unique_constraints), so TOTP
+    // authenticators, which have none, never collide.
+    sql: `
+      CREATE TABLE authenticators (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        credential_id TEXT UNIQUE,
+        counter INTEGER NOT NULL DEFAULT 0,
+        transports TEXT NOT NULL DEFAULT '[]',
+        backed_up INTEGER NOT NULL DEFAULT 0,
+        confirmed INTEGER NOT NULL DEFAULT 0,
+        last_used_step INTEGER,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      );
+      CREATE INDEX authenticators_account ON authenticators (account_id);
+
+      CREATE TABLE recovery_codes (
+        account_id TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        used_at INTEGER,
+        PRIMARY KEY (account_id, code_hash)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -1,7 +1,8 @@
 import { StartupError } from '../../errors/app-error.ts';
 import type { Clock } from '../../lib/clock.ts';
-import type { AccountStore, AuditStore, ClientStore, FederatedIdentityStore, MailOutboxStore, OidcRecordStore, OneTimeTokenStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
+import type { AccountStore, AuditStore, AuthenticatorStore, ClientStore, FederatedIdentityStore, MailOutboxStore, OidcRecordStore, OneTimeTokenStore, RecoveryCodeStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
 import { createSqliteAuditStore } from './audit.store.ts';
+import { createSqliteAuthenticatorStore } from './authenticator.store.ts';
 import { createSqliteClientStore } from './client.store.ts';
 import { createSqliteFederatedIdentityStore } from './federated-identity.store.ts';
 import { createSqliteOneTimeTokenStore } from './one-time-token.store.ts';
@@ -12,6 +13,7 @@ import { createSqliteMailOutboxStore } from './mail-outbox.store.ts';
 import { createSqliteSecretStore, createSqliteSigningKeyStore } from './key-material.store.ts';
 import { LATEST_SCHEMA_VERSION, currentVersion, migrate } from './migrations.ts';
 import { createSqliteOidcRecordStore } from './oidc-record.store.ts';
+import { createSqliteRecoveryCodeStore } from './recovery-code.store.ts';
 
 /**
  * The embedded backend. Statements are prepared lazily on first use of each store, after
@@ -29,6 +31,8 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
   let throttle: ThrottleStore | undefined;
   let audit: AuditStore | undefined;
   let mailOutbox: MailOutboxStore | undefined;
+  let authenticators: AuthenticatorStore | undefined;
+  let recoveryCodes: RecoveryCodeStore | undefined;
   return {
     get oidcRecords() {
       return (oidcRecords ??= createSqliteOidcRecordStore(db, clock));
@@ -59,6 +63,12 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
     },
     get mailOutbox() {
       return (mailOutbox ??= createSqliteMailOutboxStore(db, clock));
+    },
+    get authenticators() {
+      return (authenticators ??= createSqliteAuthenticatorStore(db, clock));
+    },
+    get recoveryCodes() {
+      return (recoveryCodes ??= createSqliteRecoveryCodeStore(db, clock));
     },
     async migrate() {
       return migrate(db, clock.now());
