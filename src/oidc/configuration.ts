@@ -31,6 +31,9 @@ function pkceRequired(ctx: KoaContextWithOIDC, client: unknown): boolean {
   return false;
 }
 
+/** Claims about the authentication event rather than the account (OIDC Core §2). */
+const AUTHENTICATION_CLAIMS = ['acr', 'amr', 'auth_time'] as const;
+
 export interface ProviderConfigurationDeps {
   config: Pick<Config, 'ttl'>;
   adapter: (model: string) => Adapter;
@@ -68,7 +71,13 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
       short: { httpOnly: true, sameSite: 'lax' },
     },
     // #claims: which claims each scope releases (OIDC Core §5.4), plus `roles`.
-    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    // The ID token also says how and when the person signed in (OIDC Core §2 acr, amr, auth_time;
+    // RFC 8176): under `openid`, so that every ID token carries them, not only those whose
+    // request asked through the claims parameter. UserInfo has no such values, so it shows none.
+    claims: {
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+      openid: [...SCOPE_CLAIMS.openid!, ...AUTHENTICATION_CLAIMS],
+    },
     // Only the OpenID scopes: API scopes belong to resource servers (resource-indicators.ts).
     scopes: [...OPENID_SCOPES],
     // ID tokens: RS256 unless the client registers ES256 or EdDSA (OIDC Core §15.1).

@@ -42,6 +42,11 @@ export interface TestKeywardOptions {
   clock?: Clock;
   /** More clients and APIs for the clients file (the test web client is always there; one with its client_id replaces it). */
   registry?: { clients?: object[]; apis?: object[] };
+  /**
+   * The issuer's host name (it still listens on 127.0.0.1): `localhost` for WebAuthn in a browser,
+   * which refuses an IP address as relying party id (WebAuthn §5.1.3).
+   */
+  issuerHost?: 'localhost' | '127.0.0.1';
 }
 
 /** Starts the whole app on 127.0.0.1 with test settings: cheap argon2, demo data, a test client. */
@@ -56,7 +61,7 @@ export async function startTestKeyward(options: TestKeywardOptions = {}): Promis
     apis: options.registry?.apis ?? [],
   }));
   const port = options.port ?? (await freePort());
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${options.issuerHost ?? '127.0.0.1'}:${port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
