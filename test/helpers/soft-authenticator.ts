@@ -33,7 +33,13 @@ function cbor(value: Cbor): Buffer {
 export class SoftAuthenticator {
   readonly credentials: StoredCredential[] = [];
 
-  constructor(private readonly origin: string, private readonly options: { backedUp?: boolean; userVerified?: boolean } = {}) {}
+  private readonly origin: string;
+  private readonly options: { backedUp?: boolean; userVerified?: boolean };
+
+  constructor(origin: string, options: { backedUp?: boolean; userVerified?: boolean } = {}) {
+    this.origin = origin;
+    this.options = options;
+  }
 
   private flags(attested: boolean): number {
     const backedUp = this.options.backedUp ?? true;
