@@ -122,7 +122,7 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
     verificationTtlSeconds: config.accounts.emailVerificationTtl,
   });
   const mfa = createMfaServices({ config, stores, clock, throttle, audit, mail, accounts });
-  const ownership = createEmailOwnership({ accounts: stores.accounts, identities: stores.federatedIdentities, oidcRecords: stores.oidcRecords, mail, audit });
+  const ownership = createEmailOwnership({ accounts: stores.accounts, identities: stores.federatedIdentities, oidcRecords: stores.oidcRecords, authenticators: stores.authenticators, recoveryCodes: stores.recoveryCodes, mail, audit });
   return {
     passwords,
     accounts,

@@ -29,9 +29,10 @@ export function createAccountMail(deps: { mailer: Mailer; issuer: string; produc
           : `Someone (hopefully you) tried to create an account with this email. You already have one. Sign in, or if you forgot your password, reset it here:\n\n${link}\n\nIf it was not you, ignore this mail.`,
       });
     },
-    unprovenAccessRemoved(to: string, upstreams: string[], signedOut: boolean) {
+    unprovenAccessRemoved(to: string, upstreams: string[], factors: number, signedOut: boolean) {
       const removed = [
         ...upstreams.map((upstream) => `- the sign-in through ${upstream} that was linked to it`),
+        ...(factors > 0 ? [`- ${factors} passkey${factors === 1 ? '' : 's'} or authenticator app${factors === 1 ? '' : 's'} added to it, and its recovery codes`] : []),
         ...(signedOut ? ['- every session and app access granted before'] : []),
       ].join('\n');
       return mailer.send({

@@ -8,6 +8,8 @@ import type { OidcRecordStore } from '../stores/types.ts';
 const SIGNED_IN_STATE = [
   'Session', 'Grant', 'AccessToken', 'JwtAccessToken', 'RefreshToken', 'AuthorizationCode',
   'Interaction', 'KeywardFederatedSignIn', 'KeywardPendingLink',
+  // A sign-in part-way through its steps, and a recent re-authentication (services/mfa).
+  'KeywardSignInProgress', 'KeywardRecentAuthentication',
 ] as const;
 
 /** Ends every session, grant and token of an account (after a password reset, by an operator). */
