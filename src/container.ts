@@ -12,7 +12,7 @@ import { createOutboundFetch } from './oidc/outbound-fetch.ts';
 import { createProviderPages } from './oidc/pages.ts';
 import { ProtocolEngineHolder, type ProtocolEngineDeps } from './oidc/protocol-engine.ts';
 import type { Provider } from './oidc/provider.ts';
-import { createAccountMail } from './services/account-mail.service.ts';
+import { createAccountMail, type AccountMail } from './services/account-mail.service.ts';
 import { createMfaServices, type MfaServices } from './services/mfa/mfa.module.ts';
 import { createAccountService, type AccountService } from './services/accounts.service.ts';
 import { createApiRegistry, type ApiRegistry } from './services/apis.service.ts';
@@ -264,6 +264,8 @@ export interface OperatorContext {
   readonly audit: AuditTrail;
   readonly keyRotation: KeyRotation;
   readonly clientSecretHashKey: string;
+  /** Mails about accounts, queued in the outbox for a running Keyward to send. */
+  readonly accountMail: AccountMail;
   /** Clients and APIs declared in the clients file (they win over store clients). */
   readonly registry: Awaited<ReturnType<typeof loadClientsFile>>;
   close(): Promise<void>;
@@ -282,6 +284,8 @@ export async function openOperatorContext(config: Config, options: { clock?: Clo
       audit: createAuditTrail({ store: stores.audit, clock, logger }),
       keyRotation: createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, createApiRegistry(registry.apis)) }),
       clientSecretHashKey: await clientSecretHashKey(stores),
+      // Not started: the CLI only queues; a running Keyward's outbox worker delivers.
+      accountMail: createAccountMail({ mailer: createMailOutbox({ store: stores.mailOutbox, transport: createMailer(config.mail, logger), clock, logger }), issuer: config.issuer, productName: config.ui.productName, verificationTtlSeconds: config.accounts.emailVerificationTtl }),
       close: () => stores.close(),
     };
   } catch (error) {

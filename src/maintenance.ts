@@ -1,3 +1,4 @@
+import { UNCONFIRMED_TTL_MS } from './services/mfa/authenticators.service.ts';
 import type { Config } from './config/schema.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Logger } from './logger/logger.ts';
@@ -31,7 +32,8 @@ export function startMaintenance(deps: { stores: Stores; config: Config; clock: 
   const sweep = async () => {
     const removed = await stores.oidcRecords.sweepExpired() + await stores.oneTimeTokens.sweep() + await stores.throttle.sweep()
       + await stores.audit.deleteOlderThan(clock.now() - config.audit.retentionDays * 86_400_000)
-      + await stores.mailOutbox.sweepAbandoned(clock.now() - ABANDONED_MAIL_RETENTION_MS);
+      + await stores.mailOutbox.sweepAbandoned(clock.now() - ABANDONED_MAIL_RETENTION_MS)
+      + await stores.authenticators.sweepUnconfirmed(clock.now() - UNCONFIRMED_TTL_MS);
     if (removed > 0) log.debug({ removed }, 'swept expired records');
   };
   const every = (seconds: number, work: () => Promise<unknown>, what: string) => {

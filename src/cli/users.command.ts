@@ -1,6 +1,7 @@
 import type { OperatorContext } from '../container.ts';
 import { randomToken } from '../lib/ids.ts';
 import { revokeEverythingFor } from '../services/account-sessions.service.ts';
+import { resetSecondFactors } from '../services/mfa/authenticators.service.ts';
 import { passwordProblem } from '../services/password-policy.ts';
 import { emailSchema } from '../services/registration.service.ts';
 import type { AccountRecord } from '../stores/types.ts';
@@ -22,6 +23,8 @@ Commands:
   set-roles <id|email> --roles <a,b>
   revoke-sessions <id|email>
                           end every session, grant and refresh token of the account
+  reset-mfa <id|email>    remove every passkey, authenticator app and recovery code of the
+                          account (someone who lost them all); audited, and the owner is mailed
 
 Every command takes --json for scripts.`;
 
@@ -129,6 +132,13 @@ export async function usersCommand(ctx: OperatorContext, args: ParsedArgs, io: C
       if (!account) return 1;
       const revoked = await revoke(account);
       report(io, json, { id: account.id, revoked }, `${revoked} sessions, grants and tokens of ${account.email} ended.`);
+      return 0;
+    }
+    case 'reset-mfa': {
+      const account = await find();
+      if (!account) return 1;
+      const removed = await resetSecondFactors({ authenticators: ctx.stores.authenticators, recoveryCodes: ctx.stores.recoveryCodes, audit: ctx.audit, mail: ctx.accountMail }, account, OPERATOR, 'cli');
+      report(io, json, { id: account.id, removed }, `${removed} passkeys and authenticator apps of ${account.email} removed, with its recovery codes; the owner was mailed.`);
       return 0;
     }
     default:

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { keyward, type CliRun } from '../helpers/cli.ts';
+import { mailsTo } from '../helpers/mailbox.ts';
+import { enrolTotp } from '../helpers/mfa-flow.ts';
 import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';
 import { postAsClient, startTestKeyward, TEST_API, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -9,11 +11,12 @@ import { tempDir } from '../helpers/temp-dir.ts';
 describe('keyward CLI', () => {
   let server: TestKeyward;
   let env: Record<string, string>;
+  const mailDirectory = tempDir('keyward-mail-');
   const cli = (...argv: string[]) => keyward(env, argv);
 
   beforeAll(async () => {
     const databaseFile = join(tempDir(), 'cli.sqlite');
-    server = await startTestKeyward({ databaseFile, registry: { apis: [{ ...TEST_API, default: true }] } });
+    server = await startTestKeyward({ databaseFile, env: { MAIL_DIRECTORY: mailDirectory }, registry: { apis: [{ ...TEST_API, default: true }] } });
     env = { DATABASE_URL: `sqlite:${databaseFile}`, CLIENTS_FILE: String(server.running.container.config.clientsFile) };
   });
   afterAll(async () => server?.stop());
@@ -95,6 +98,22 @@ describe('keyward CLI', () => {
       const tokens = await completeCodeFlow(await discoverTestClient(server.issuer));
       expect(expectOk(await cli('users', 'revoke-sessions', 'demo@keyward.test', '--json')).json<{ revoked: number }>().revoked).toBeGreaterThanOrEqual(2);
       expect((await postAsClient(`${server.issuer}/token`, TEST_WEB_CLIENT, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })).json.error).toBe('invalid_grant');
+    });
+
+    it('resets the second factors of an account that lost them: audited with the actor, and the owner is mailed', async () => {
+      const { container } = server.running;
+      const account = (await container.stores.accounts.findByEmail('demo@keyward.test'))!;
+      await enrolTotp(server, 'demo@keyward.test');
+      expect(await container.mfa.authenticators.hasSecondFactor(account.id)).toBe(true);
+      const run = expectOk(await cli('users', 'reset-mfa', 'demo@keyward.test', '--json'));
+      expect(run.json<{ removed: number }>().removed).toBe(1);
+      expect(await container.mfa.authenticators.hasSecondFactor(account.id)).toBe(false);
+      expect(await container.stores.recoveryCodes.remaining(account.id)).toBe(0);
+      const [event] = await container.stores.audit.list({ event: 'mfa_reset', limit: 1 });
+      expect(event).toMatchObject({ accountId: account.id, outcome: 'success', details: { actor: 'cli', removed: 1 } });
+      // Queued by the CLI, sent by the running server's outbox.
+      await server.flushMail();
+      expect(mailsTo(mailDirectory, 'demo@keyward.test').some((mail) => /administrator removed/.test(mail.text))).toBe(true);
     });
 
     it('disables an account: its tokens stop working and it cannot sign in; enabling lets it in again', async () => {

@@ -27,6 +27,22 @@ export type EnrolmentResult =
 
 export type RemovalResult = 'removed' | 'not_found' | 'last_factor_required';
 
+/**
+ * Operators (`keyward users reset-mfa`, later the admin API): every passkey, authenticator app and
+ * recovery code of the account goes, audited with who did it; the owner is told. Returns how many
+ * factors were removed.
+ */
+export async function resetSecondFactors(
+  deps: { authenticators: AuthenticatorStore; recoveryCodes: RecoveryCodeStore; audit: AuditTrail; mail: Pick<AccountMail, 'securityChanged'> },
+  account: AccountRecord, origin: Partial<RequestOrigin>, actor: string,
+): Promise<number> {
+  const removed = await deps.authenticators.removeAll(account.id);
+  await deps.recoveryCodes.removeAll(account.id);
+  await deps.audit.record('mfa_reset', 'success', origin, { accountId: account.id, details: { actor, removed } });
+  await deps.mail.securityChanged(account.email, 'An administrator removed the passkeys, authenticator apps and recovery codes of your account. If MFA is required, you will set up a new one at your next sign-in.');
+  return removed;
+}
+
 /** Enrolling, listing and removing an account's second factors and passkeys, and its recovery codes. */
 export function createAuthenticatorsService(deps: {
   authenticators: AuthenticatorStore;
@@ -142,14 +158,7 @@ export function createAuthenticatorsService(deps: {
       return codes;
     },
 
-    /** Operators (`keyward users reset-mfa`): every factor and recovery code goes; the owner is told. */
-    async reset(account: AccountRecord, origin: Partial<RequestOrigin>, actor: string): Promise<number> {
-      const removed = await authenticators.removeAll(account.id);
-      await recoveryCodes.removeAll(account.id);
-      await audit.record('mfa_reset', 'success', origin, { accountId: account.id, details: { actor, removed } });
-      await mail.securityChanged(account.email, 'An administrator removed the second factors and passkeys of your account. You can add new ones after you sign in.');
-      return removed;
-    },
+    reset: (account: AccountRecord, origin: Partial<RequestOrigin>, actor: string) => resetSecondFactors(deps, account, origin, actor),
   };
 }
 
