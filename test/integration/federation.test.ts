@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
+import { enrolTotp, nextCode, submitStep } from '../helpers/mfa-flow.ts';
 import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
 import { freePort, startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { startGithubStandIn, startRogueProvider, startUpstreamProvider } from '../helpers/upstreams.ts';
@@ -104,6 +105,22 @@ describe('federated sign-in', () => {
     expect(signedIn.status).toBe(303);
     const demo = await keyward.running.container.stores.accounts.findByEmail(DEMO_ACCOUNT.email);
     expect(await keyward.running.container.stores.federatedIdentities.find('google', 'g-demo')).toMatchObject({ accountId: demo!.id });
+  });
+
+  it('follows the MFA policy after an upstream sign-in: an account with an authenticator app is asked for its code', async () => {
+    google.people.set('g-carol', { sub: 'g-carol', email: 'carol@example.com', email_verified: true, name: 'Carol' });
+    google.state.signInAs = 'g-carol';
+    const first = await continueWith('google');
+    await redeem(rp, first.started, await toClient(first.agent, first.response));
+    const secret = await enrolTotp(keyward, 'carol@example.com');
+
+    const flow = await continueWith('google');
+    const complete = await flow.agent.get(locationOf(flow.response, keyward.issuer));
+    const secondStep = locationOf(complete, keyward.issuer);
+    expect(secondStep.pathname).toBe(`${flow.loginUrl.pathname}/second-factor`);
+    const done = await submitStep(flow.agent, secondStep, `${flow.loginUrl.pathname}/second-factor/totp`, { code: nextCode(secret) });
+    const tokens = await redeem(rp, flow.started, await toClient(flow.agent, done));
+    expect(tokens.claims()!.amr).toEqual(['fed', 'otp', 'mfa']);
   });
 
   it('never links on an email the upstream does not verify', async () => {
