@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { enrolTotp, passwordStep } from '../helpers/mfa-flow.ts';
 import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { basicAuthorization, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
-import { csrfTokenIn, locationOf, UserAgent } from '../helpers/user-agent.ts';
+import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
 
 /**
  * Property-based fuzzing of every route: malformed, oversized, wrongly encoded and hostile
@@ -60,8 +61,8 @@ describe('fuzzing every endpoint', () => {
   });
 
   /** Sends one request and checks the properties every answer must have. */
-  async function probe(name: string, url: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<void> {
-    const response = await agent.request(url, { ...init, headers: { accept: 'text/html,application/json', ...init.headers } });
+  async function probe(name: string, url: string, init: RequestInit & { headers?: Record<string, string> } = {}, as = agent): Promise<void> {
+    const response = await as.request(url, { ...init, headers: { accept: 'text/html,application/json', ...init.headers } });
     const row = report.get(name) ?? { requests: 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
     row.requests += 1;
     row[`${Math.floor(response.status / 100)}xx` as '2xx'] += 1;
@@ -112,6 +113,53 @@ describe('fuzzing every endpoint', () => {
         await probe(`POST ${path.replace(/interaction\/[\w-]+/, 'interaction/:uid')}`, `${keyward.issuer}${path}`, { method: 'POST', headers: form, body: withCsrf ? `_csrf=${csrf}&${body}` : body });
       }), { numRuns: RUNS });
     }
+  });
+
+  it('the sign-in steps and the account security forms, part-way through a sign-in and signed in', async () => {
+    const { container } = keyward.running;
+    const email = 'fuzz-mfa@example.com';
+    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash('fuzzing password 1234'), roles: [] });
+    await enrolTotp(keyward, email);
+    const rp = await discoverTestClient(keyward.issuer);
+    // One browser stands at the second step, another is signed in (and recently, so changes are allowed).
+    const halfway = new UserAgent();
+    const steps = await passwordStep(halfway, (await startAuthorization(rp)).url, { email, password: 'fuzzing password 1234' });
+    const halfwayCsrf = csrfTokenIn(await (await halfway.get(steps.next!)).text());
+    const signedIn = new UserAgent();
+    const second = await passwordStep(signedIn, (await startAuthorization(rp)).url, { email: 'demo@keyward.test', password: 'keyward-demo-password' });
+    await signInAndConsent(signedIn, second.next!, { email: 'demo@keyward.test', password: 'keyward-demo-password' });
+    const signedInCsrf = csrfTokenIn(await (await signedIn.get(`${keyward.issuer}/account/security`)).text());
+    // Credentials: hostile strings, arbitrary JSON, and the right shape with junk inside.
+    const credential = fc.oneof(hostile, fc.json({ maxDepth: 3 }), fc.record({ id: hostile, rawId: hostile, type: fc.constant('public-key'), response: fc.dictionary(fc.constantFrom('clientDataJSON', 'authenticatorData', 'signature', 'attestationObject', 'userHandle'), hostile) }).map((value) => JSON.stringify(value)));
+    const bodyOf = (fields: readonly string[]) => fc.oneof(rawForm(fields.length ? fields : ['x']), fc.tuple(credential, hostile).map(([value, name]) => new URLSearchParams({ credential: value, name, id: name, code: name }).toString()));
+    const uid = steps.uid;
+    const forms: [string, string[], UserAgent, string][] = [
+      [`/interaction/${uid}/second-factor/totp`, ['code'], halfway, halfwayCsrf],
+      [`/interaction/${uid}/second-factor/recovery-code`, ['code'], halfway, halfwayCsrf],
+      [`/interaction/${uid}/passkey/options`, [], halfway, halfwayCsrf],
+      [`/interaction/${uid}/passkey`, ['credential'], halfway, halfwayCsrf],
+      [`/interaction/${uid}/enrol/totp`, ['id', 'code', 'name'], halfway, halfwayCsrf],
+      [`/interaction/${uid}/enrol/passkey`, ['credential', 'name'], halfway, halfwayCsrf],
+      ['/account/security/totp/start', [], signedIn, signedInCsrf],
+      ['/account/security/totp', ['id', 'code', 'name'], signedIn, signedInCsrf],
+      ['/account/security/passkey/options', [], signedIn, signedInCsrf],
+      ['/account/security/passkey', ['credential', 'name'], signedIn, signedInCsrf],
+      ['/account/security/authenticators/remove', ['id'], signedIn, signedInCsrf],
+      ['/account/security/recovery-codes', [], signedIn, signedInCsrf],
+      ['/account/reauthenticate/password', ['password'], signedIn, signedInCsrf],
+      ['/account/reauthenticate/totp', ['code'], signedIn, signedInCsrf],
+      ['/account/reauthenticate/passkey', ['credential'], signedIn, signedInCsrf],
+    ];
+    for (const [path, fields, as, token] of forms) {
+      await fc.assert(fc.asyncProperty(bodyOf(fields), fc.boolean(), async (body, withCsrf) => {
+        await probe(`POST ${path.replace(/interaction\/[\w-]+/, 'interaction/:uid')}`, `${keyward.issuer}${path}`, { method: 'POST', headers: form, body: withCsrf ? `_csrf=${token}&${body}` : body }, as);
+      }), { numRuns: RUNS });
+    }
+    await fc.assert(fc.asyncProperty(query(['method', 'passkey']), async (q) => {
+      for (const path of [`/interaction/${uid}/second-factor`, `/interaction/${uid}/enrol`, '/account/security', '/account/reauthenticate']) {
+        await probe(`GET ${path.replace(/interaction\/[\w-]+/, 'interaction/:uid')}`, `${keyward.issuer}${path}?${q}`, {}, path.startsWith('/account') ? signedIn : halfway);
+      }
+    }), { numRuns: RUNS });
   });
 
   it('page queries, the federation callback and /metrics', async () => {
