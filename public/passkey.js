@@ -13,6 +13,11 @@
   async function fetchOptions(form) {
     const body = new URLSearchParams({ _csrf: form.elements._csrf.value });
     const response = await fetch(form.dataset.options, { method: 'POST', body, credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    // A change that needs a fresh sign-in first is sent to the re-authentication page: go there.
+    if (response.redirected) {
+      window.location.assign(response.url);
+      return new Promise(() => undefined);
+    }
     if (!response.ok) throw new Error('options');
     return response.json();
   }

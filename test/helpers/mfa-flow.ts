@@ -34,3 +34,22 @@ export async function enrolTotp(keyward: TestKeyward, email: string, at = Date.n
 
 /** The code of the next time step: the enrolment used the current one, which is then spent. */
 export const nextCode = (secret: string) => totpCodeAt(secret, Date.now() + 30_000);
+
+/**
+ * Moves the sign-in time of the account's browser sessions back (oidc-provider's loginTs, in the
+ * SQLite store), as if they had signed in `seconds` earlier: no sleeping in tests.
+ */
+export async function ageSessions(keyward: TestKeyward, email: string, seconds: number): Promise<void> {
+  const account = (await keyward.running.container.stores.accounts.findByEmail(email))!;
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(keyward.databaseFile);
+  try {
+    for (const row of db.prepare("SELECT id, payload FROM oidc_records WHERE model = 'Session' AND account_id = ?").all(account.id) as { id: string; payload: string }[]) {
+      const payload = JSON.parse(row.payload) as { loginTs: number };
+      payload.loginTs -= seconds;
+      db.prepare("UPDATE oidc_records SET payload = ? WHERE model = 'Session' AND id = ?").run(JSON.stringify(payload), row.id);
+    }
+  } finally {
+    db.close();
+  }
+}

@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { ACR_MULTI_FACTOR, ACR_ONE_FACTOR } from '../../src/services/mfa/mfa-policy.ts';
 import { totpCodeAt } from '../../src/services/mfa/totp.ts';
-import { enrolTotp, nextCode, passwordStep, submitStep } from '../helpers/mfa-flow.ts';
+import { ageSessions, enrolTotp, nextCode, passwordStep, submitStep } from '../helpers/mfa-flow.ts';
 import { mailsTo } from '../helpers/mailbox.ts';
 import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -31,7 +31,7 @@ describe('multi-factor sign-in (MFA_POLICY=optional)', () => {
   const mail = tempDir('keyward-mail-');
 
   beforeAll(async () => {
-    keyward = await startTestKeyward({ env: { MAIL_DIRECTORY: mail, THROTTLE_SIGN_IN_PER_ACCOUNT: '5' }, registry: { clients: [{ ...TEST_WEB_CLIENT, client_id: 'strict-app', client_secret: 'strict-app-secret-0123456789abcdef012345', require_mfa: true }] } });
+    keyward = await startTestKeyward({ env: { MAIL_DIRECTORY: mail, THROTTLE_SIGN_IN_PER_ACCOUNT: '5', MFA_REQUIRED_ROLES: 'admin, auditor' }, registry: { clients: [{ ...TEST_WEB_CLIENT, client_id: 'strict-app', client_secret: 'strict-app-secret-0123456789abcdef012345', require_mfa: true }] } });
     rp = await discoverTestClient(keyward.issuer);
   });
   afterAll(async () => keyward?.stop());
@@ -165,6 +165,47 @@ describe('multi-factor sign-in (MFA_POLICY=optional)', () => {
     expect(tokens.claims()!.amr).toEqual(['pwd', 'otp', 'mfa']);
     await keyward.flushMail();
     expect(mailsTo(mail, 'strict@example.com').some((m) => /Sign-in settings/.test(m.subject) && /My phone/.test(m.text))).toBe(true);
+  });
+
+  it('makes an account with a role in MFA_REQUIRED_ROLES enrol, and leaves other roles alone', async () => {
+    await createAccount(keyward, 'admin@example.com', ['admin']);
+    await createAccount(keyward, 'editor@example.com', ['editor']);
+    const admin = await passwordStep(new UserAgent(), (await startAuthorization(rp)).url, { email: 'admin@example.com', password: PASSWORD });
+    expect(admin.next!.pathname).toBe(`/interaction/${admin.uid}/enrol`);
+    const editor = await passwordStep(new UserAgent(), (await startAuthorization(rp)).url, { email: 'editor@example.com', password: PASSWORD });
+    expect(editor.next!.pathname).not.toContain('/interaction/');
+  });
+
+  it('keeps the second factor through a password reset: a mailbox alone never signs in', async () => {
+    await createAccount(keyward, 'reset@example.com');
+    const secret = await enrolTotp(keyward, 'reset@example.com');
+    const agent = new UserAgent();
+    const forgot = `${keyward.issuer}/forgot-password`;
+    await agent.postForm(forgot, { _csrf: csrfTokenIn(await (await agent.get(forgot)).text()), email: 'reset@example.com' });
+    await keyward.flushMail();
+    const link = mailsTo(mail, 'reset@example.com').filter((m) => /Reset your/.test(m.subject)).at(-1)!.link!;
+    const token = new URL(link).searchParams.get('token')!;
+    const reset = await agent.postForm(link.split('?')[0]!, { _csrf: csrfTokenIn(await (await agent.get(link)).text()), token, password: 'a brand new long password', password_confirmation: 'a brand new long password' });
+    expect(reset.status).toBe(200);
+    const after = await passwordStep(new UserAgent(), (await startAuthorization(rp)).url, { email: 'reset@example.com', password: 'a brand new long password' });
+    expect(after.next!.pathname).toBe(`/interaction/${after.uid}/second-factor`);
+    expect(nextCode(secret)).toMatch(/^\d{6}$/);
+  });
+
+  it('honours max_age: an old session signs in again, with both factors', async () => {
+    await createAccount(keyward, 'maxage@example.com');
+    const secret = await enrolTotp(keyward, 'maxage@example.com');
+    const agent = new UserAgent();
+    const first = await startAuthorization(rp);
+    const step = await passwordStep(agent, first.url, { email: 'maxage@example.com', password: PASSWORD });
+    const done = await submitStep(agent, step.next!, `/interaction/${step.uid}/second-factor/totp`, { code: nextCode(secret) });
+    await finish(agent, rp, first, locationOf(done, keyward.issuer));
+    await ageSessions(keyward, 'maxage@example.com', 120);
+    const again = await startAuthorization(rp, 'openid', { max_age: '60' });
+    const interaction = locationOf(await agent.get(again.url), keyward.issuer);
+    const page = await agent.get(interaction);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`/interaction/${interaction.pathname.split('/')[2]}/login`);
   });
 
   it('steps up: a browser signed in with a password is asked only for the code when the client sends acr_values for mfa', async () => {

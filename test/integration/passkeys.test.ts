@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { ACR_MULTI_FACTOR } from '../../src/services/mfa/mfa-policy.ts';
-import { passwordStep } from '../helpers/mfa-flow.ts';
+import { ageSessions, passwordStep } from '../helpers/mfa-flow.ts';
 import { mailsTo } from '../helpers/mailbox.ts';
 import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
@@ -140,17 +140,7 @@ describe('passkeys', () => {
 
   it('asks for a recent authentication before a change, then accepts the password on the re-authentication page', async () => {
     const agent = await signedInAgent('sudo@example.com');
-    const { container } = keyward.running;
-    const account = (await container.stores.accounts.findByEmail('sudo@example.com'))!;
-    // The browser session signed in long ago: move its sign-in time back (oidc-provider's loginTs).
-    const { DatabaseSync } = await import('node:sqlite');
-    const db = new DatabaseSync(keyward.databaseFile);
-    for (const row of db.prepare("SELECT id, payload FROM oidc_records WHERE model = 'Session' AND account_id = ?").all(account.id) as { id: string; payload: string }[]) {
-      const payload = JSON.parse(row.payload) as { loginTs: number };
-      payload.loginTs -= 3600;
-      db.prepare("UPDATE oidc_records SET payload = ? WHERE model = 'Session' AND id = ?").run(JSON.stringify(payload), row.id);
-    }
-    db.close();
+    await ageSessions(keyward, 'sudo@example.com', 3600);
     const csrf = csrfTokenIn(await (await agent.get(url('/account/security'))).text());
     const start = await agent.postForm(url('/account/security/totp/start'), { _csrf: csrf });
     expect(start.status).toBe(303);

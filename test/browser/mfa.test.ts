@@ -1,0 +1,270 @@
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type * as oidc from 'openid-client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
+import { totpCodeAt } from '../../src/services/mfa/totp.ts';
+import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { discoverTestClient, redeem, startAuthorization, type StartedAuthorization } from '../helpers/relying-party.ts';
+import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
+
+/**
+ * Multi-factor sign-in in headless Chromium: enrolling an authenticator app at sign-in and
+ * signing in with it, passkeys through Chromium's virtual authenticator (WebAuthn over CDP),
+ * and the sign-in page without JavaScript. The issuer is `localhost`: WebAuthn refuses an IP
+ * address as relying party id.
+ */
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const STEP_TIMEOUT_MS = 10_000;
+const TEST_TIMEOUT_MS = 60_000;
+const PASSWORD = 'correct horse battery staple 42';
+
+/** axe-core in the page: no serious or critical violation (the rules hosted-pages.test.ts uses). */
+async function expectAccessible(page: Page): Promise<void> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
+    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+}
+
+/** Screenshots at a phone's and a laptop's width; at the phone's, nothing may stick out sideways. */
+async function screenshots(page: Page, name: string): Promise<void> {
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate('document.documentElement.scrollWidth > window.innerWidth')).toBe(false);
+  await screenshot(page, `${name}-390`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await screenshot(page, `${name}-1280`);
+}
+
+const heading = async (page: Page) => (await page.locator('h1').textContent())?.trim();
+
+/** Clicks and waits for the page the click leads to (through any redirects). */
+async function follow(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
+}
+
+/** Starts the app's server (a page that says it is the app) and a client redirecting to it. */
+async function startApp(clientId: string, clientName: string) {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('back in the app'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const callback = `http://127.0.0.1:${(server.address() as { port: number }).port}/callback`;
+  const client = { client_id: clientId, kind: 'web', client_name: clientName, client_secret: `${clientId}-secret-0123456789abcdef0123456789`, redirect_uris: [callback] };
+  return { server, callback, client };
+}
+
+/** From a page that leads on to the app: allows on the consent page if it is shown, then expects the callback with a code. */
+async function arriveAtCallback(page: Page, callback: string, clientName: string): Promise<URL> {
+  if (!page.url().startsWith(callback)) {
+    expect(await heading(page)).toBe(`Allow ${clientName}?`);
+    await follow(page, 'button:has-text("Allow")');
+  }
+  const url = new URL(page.url());
+  expect(url.href.startsWith(callback)).toBe(true);
+  expect(url.searchParams.get('code')).toBeTruthy();
+  return url;
+}
+
+/** Clicks a passkey button and waits for the page the ceremony posts to, or fails with the form's error message. */
+async function followPasskey(page: Page, button: string): Promise<void> {
+  const arrived = page.waitForNavigation({ waitUntil: 'load' });
+  const failed = page.locator('.passkey-error:visible').waitFor().then(async () => {
+    throw new Error(`the passkey ceremony failed: ${await page.locator('.passkey-error:visible').textContent()}`);
+  });
+  // Whichever loses the race must not reject unhandled later.
+  arrived.catch(() => undefined);
+  failed.catch(() => undefined);
+  await page.click(button);
+  await Promise.race([arrived, failed]);
+}
+
+describe('two-step verification with an authenticator app (MFA_POLICY=required)', () => {
+  let keyward: TestKeyward;
+  let browser: Browser;
+  let rp: oidc.Configuration;
+  let app: Awaited<ReturnType<typeof startApp>>;
+  const contexts: BrowserContext[] = [];
+  const email = 'totp@example.com';
+  let secret: string;
+
+  beforeAll(async () => {
+    app = await startApp('mfa-app', 'MFA Test App');
+    keyward = await startTestKeyward({ issuerHost: 'localhost', registry: { clients: [app.client] }, env: { MFA_POLICY: 'required' } });
+    const { container } = keyward.running;
+    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+    rp = await discoverTestClient(keyward.issuer, app.client);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await keyward?.stop();
+    app?.server.close();
+  });
+
+  const freshPage = async (): Promise<Page> => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    contexts.push(context);
+    return context.newPage();
+  };
+  const signInWithPassword = async (page: Page): Promise<StartedAuthorization> => {
+    const started = await startAuthorization(rp, 'openid email');
+    await page.goto(started.url.href);
+    expect(await heading(page)).toBe('Sign in');
+    await page.fill('#email', email);
+    await page.fill('#password', PASSWORD);
+    await follow(page, 'button:has-text("Sign in")');
+    return started;
+  };
+
+  it('enrols an app at sign-in from the key on the page, shows 10 recovery codes, and the client gets a code', async () => {
+    const page = await freshPage();
+    const started = await signInWithPassword(page);
+    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\/[^/]+\/enrol$/);
+    expect(await heading(page)).toBe('Set up two-step verification');
+    expect(await page.locator('.qr-code svg').count()).toBe(1);
+    await expectAccessible(page);
+    await screenshots(page, 'mfa-01-enrol');
+
+    secret = (await page.locator('.secret code').textContent())!.replace(/\s+/g, '');
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await page.fill('#code', totpCodeAt(secret, Date.now()));
+    await page.fill('#name', 'My phone');
+    await follow(page, 'button:has-text("Turn on")');
+    expect(await heading(page)).toBe('Save your recovery codes');
+    const codes = await page.locator('.recovery-codes li').allTextContents();
+    expect(codes).toHaveLength(10);
+    expect(new Set(codes).size).toBe(10);
+    await expectAccessible(page);
+    await screenshots(page, 'mfa-02-recovery-codes');
+
+    await follow(page, 'a:has-text("I have saved them, continue")');
+    const callback = await arriveAtCallback(page, app.callback, app.client.client_name);
+    const tokens = await redeem(rp, started, callback);
+    expect(tokens.claims()!.amr).toEqual(['pwd', 'otp', 'mfa']);
+    const account = await keyward.running.container.stores.accounts.findByEmail(email);
+    expect((await keyward.running.container.mfa.authenticators.list(account!.id)).map((a) => [a.kind, a.name])).toEqual([['totp', 'My phone']]);
+  }, TEST_TIMEOUT_MS);
+
+  it('asks a new browser for the app code after the password, and the client gets a code', async () => {
+    expect(secret).toBeDefined();
+    const page = await freshPage();
+    const started = await signInWithPassword(page);
+    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\/[^/]+\/second-factor$/);
+    expect(await heading(page)).toBe('Two-step verification');
+    await expectAccessible(page);
+    await screenshots(page, 'mfa-03-second-factor');
+
+    // A spent or wrong code is refused on the page, next to the field.
+    await page.fill('#code', '000000');
+    await follow(page, 'button:has-text("Verify")');
+    expect(await page.locator('#code-error').textContent()).toContain('did not work');
+    await expectAccessible(page);
+    await screenshots(page, 'mfa-04-second-factor-error');
+
+    // The enrolment spent the current step's code: the next step's is the app's next one.
+    await page.fill('#code', totpCodeAt(secret, Date.now() + 30_000));
+    await follow(page, 'button:has-text("Verify")');
+    const callback = await arriveAtCallback(page, app.callback, app.client.client_name);
+    expect((await redeem(rp, started, callback)).claims()!.amr).toEqual(['pwd', 'otp', 'mfa']);
+  }, TEST_TIMEOUT_MS);
+});
+
+describe('passkeys with Chromium\'s virtual authenticator, and the sign-in page without JavaScript', () => {
+  let keyward: TestKeyward;
+  let browser: Browser;
+  let rp: oidc.Configuration;
+  let app: Awaited<ReturnType<typeof startApp>>;
+  const email = 'passkey@example.com';
+
+  beforeAll(async () => {
+    app = await startApp('passkey-app', 'Passkey Test App');
+    keyward = await startTestKeyward({ issuerHost: 'localhost', registry: { clients: [app.client] } });
+    const { container } = keyward.running;
+    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+    rp = await discoverTestClient(keyward.issuer, app.client);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await keyward?.stop();
+    app?.server.close();
+  });
+
+  it('adds a passkey on /account/security and then signs in with it alone', async () => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+
+    // A password sign-in (MFA optional, no factor yet) makes the recent authentication the page needs.
+    const first = await startAuthorization(rp, 'openid email');
+    await page.goto(first.url.href);
+    await page.fill('#email', email);
+    await page.fill('#password', PASSWORD);
+    await follow(page, 'button:has-text("Sign in")');
+    const firstCallback = await arriveAtCallback(page, app.callback, app.client.client_name);
+    expect((await redeem(rp, first, firstCallback)).claims()!.amr).toEqual(['pwd']);
+
+    await page.goto(`${keyward.issuer}/account/security`);
+    expect(await heading(page)).toBe('Sign-in and security');
+    expect(await page.locator('text=No passkeys yet').count()).toBe(1);
+    await page.fill('#passkey-name', 'Virtual laptop');
+    await followPasskey(page, 'button:has-text("Add a passkey")');
+    expect(await heading(page)).toBe('Save your recovery codes');
+    expect(await page.locator('.recovery-codes li').count()).toBe(10);
+    await follow(page, 'a:has-text("I have saved them, continue")');
+    expect(await heading(page)).toBe('Sign-in and security');
+    expect(await page.locator('.factors li strong').allTextContents()).toEqual(['Virtual laptop']);
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]!.isResidentCredential).toBe(true);
+    await expectAccessible(page);
+    await screenshots(page, 'mfa-05-security');
+
+    // Signed out (no cookies), the same tab and authenticator: the passkey alone signs in.
+    await context.clearCookies();
+    const second = await startAuthorization(rp, 'openid email');
+    await page.goto(second.url.href);
+    expect(await heading(page)).toBe('Sign in');
+    const passkeyButton = page.locator('button:has-text("Sign in with a passkey")');
+    expect(await passkeyButton.isVisible()).toBe(true);
+    await followPasskey(page, 'button:has-text("Sign in with a passkey")');
+    const callback = await arriveAtCallback(page, app.callback, app.client.client_name);
+    const claims = (await redeem(rp, second, callback)).claims()!;
+    expect(claims.amr).toEqual(expect.arrayContaining(['user', 'mfa']));
+    expect(claims.amr).not.toContain('pwd');
+    const account = await keyward.running.container.stores.accounts.findByEmail(email);
+    expect(claims.sub).toBe(account!.id);
+    await context.close();
+  }, TEST_TIMEOUT_MS);
+
+  it('without JavaScript, keeps the passkey form hidden and still signs in with a password', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const page = await context.newPage();
+    const started = await startAuthorization(rp, 'openid email');
+    await page.goto(started.url.href);
+    expect(await heading(page)).toBe('Sign in');
+    expect(await page.locator('form.passkey-form').count()).toBe(1);
+    expect(await page.locator('form.passkey-form').isHidden()).toBe(true);
+    expect(await page.locator('button:has-text("Sign in with a passkey")').isVisible()).toBe(false);
+    await page.fill('#email', DEMO_ACCOUNT.email);
+    await page.fill('#password', DEMO_ACCOUNT.password);
+    await follow(page, 'button:has-text("Sign in")');
+    const callback = await arriveAtCallback(page, app.callback, app.client.client_name);
+    expect((await redeem(rp, started, callback)).claims()!.amr).toEqual(['pwd']);
+    await context.close();
+  }, TEST_TIMEOUT_MS);
+});
