@@ -81,6 +81,7 @@ async function followPasskey(page: Page, button: string): Promise<void> {
   // Whichever loses the race must not reject unhandled later.
   arrived.catch(() => undefined);
   failed.catch(() => undefined);
+  await page.evaluate(`window.addEventListener('unhandledrejection', (e) => console.log('UNH', e.reason))`);
   await page.click(button);
   await Promise.race([arrived, failed]);
 }
@@ -202,6 +203,8 @@ describe('passkeys with Chromium\'s virtual authenticator, and the sign-in page 
     const context = await browser.newContext();
     context.setDefaultTimeout(STEP_TIMEOUT_MS);
     const page = await context.newPage();
+    page.on('console', (m) => console.log('CONSOLE', m.type(), m.text()));
+    page.on('response', (r) => { if (r.url().includes('passkey')) void r.text().then((t) => console.log('RESP', r.status(), r.url(), t.slice(0, 600))).catch(() => undefined); });
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
