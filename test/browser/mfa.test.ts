@@ -1,12 +1,13 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type * as oidc from 'openid-client';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, ConsoleMessage, Page } from 'playwright-core';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { totpCodeAt } from '../../src/services/mfa/totp.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { discoverTestClient, redeem, startAuthorization, type StartedAuthorization } from '../helpers/relying-party.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
@@ -72,18 +73,35 @@ async function arriveAtCallback(page: Page, callback: string, clientName: string
   return url;
 }
 
-/** Clicks a passkey button and waits for the page the ceremony posts to, or fails with the form's error message. */
+/** Clicks a passkey button and waits for the page the ceremony leads to, or fails with the form's error and the console's. */
 async function followPasskey(page: Page, button: string): Promise<void> {
+  const consoleErrors: string[] = [];
+  const onConsole = (message: ConsoleMessage) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  };
+  page.on('console', onConsole);
   const arrived = page.waitForNavigation({ waitUntil: 'load' });
   const failed = page.locator('.passkey-error:visible').waitFor().then(async () => {
-    throw new Error(`the passkey ceremony failed: ${await page.locator('.passkey-error:visible').textContent()}`);
+    throw new Error(`the passkey ceremony failed: ${await page.locator('.passkey-error:visible').textContent()}\nconsole: ${consoleErrors.join('\n')}`);
   });
   // Whichever loses the race must not reject unhandled later.
   arrived.catch(() => undefined);
   failed.catch(() => undefined);
-  await page.evaluate(`window.addEventListener('unhandledrejection', (e) => console.log('UNH', e.reason))`);
-  await page.click(button);
-  await Promise.race([arrived, failed]);
+  try {
+    await page.click(button);
+    await Promise.race([arrived, failed]);
+  } finally {
+    page.off('console', onConsole);
+  }
+}
+
+/** Waits until a sign-in that runs by itself reaches the consent page or the app's callback. */
+async function landed(page: Page, callback: string, clientName: string): Promise<void> {
+  const consent = page.locator('h1', { hasText: `Allow ${clientName}?` }).waitFor();
+  const back = page.waitForURL((url) => url.href.startsWith(callback));
+  consent.catch(() => undefined);
+  back.catch(() => undefined);
+  await Promise.race([consent, back]);
 }
 
 describe('two-step verification with an authenticator app (MFA_POLICY=required)', () => {
@@ -183,15 +201,29 @@ describe('passkeys with Chromium\'s virtual authenticator, and the sign-in page 
   let browser: Browser;
   let rp: oidc.Configuration;
   let app: Awaited<ReturnType<typeof startApp>>;
+  /** One tab for the passkey tests: Chromium's virtual authenticator belongs to it. */
+  let context: BrowserContext;
+  let page: Page;
+  let cdp: CDPSession;
+  let authenticatorId: string;
   const email = 'passkey@example.com';
+  const clock = new FakeClock(Date.now());
 
   beforeAll(async () => {
     app = await startApp('passkey-app', 'Passkey Test App');
-    keyward = await startTestKeyward({ issuerHost: 'localhost', registry: { clients: [app.client] } });
+    keyward = await startTestKeyward({ clock, issuerHost: 'localhost', registry: { clients: [app.client] } });
     const { container } = keyward.running;
     await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
     rp = await discoverTestClient(keyward.issuer, app.client);
     browser = await launchBrowser();
+    context = await browser.newContext();
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page = await context.newPage();
+    cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    }));
   });
   afterAll(async () => {
     await browser?.close();
@@ -199,30 +231,31 @@ describe('passkeys with Chromium\'s virtual authenticator, and the sign-in page 
     app?.server.close();
   });
 
-  it('adds a passkey on /account/security and then signs in with it alone', async () => {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page = await context.newPage();
-    page.on('console', (m) => console.log('CONSOLE', m.type(), m.text()));
-    page.on('response', (r) => { if (r.url().includes('passkey')) void r.text().then((t) => console.log('RESP', r.status(), r.url(), t.slice(0, 600))).catch(() => undefined); });
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
+  /** The ID token's claims for a passkey sign-in that reached the callback. */
+  const passwordlessClaims = async (started: StartedAuthorization, callback: URL) => {
+    const claims = (await redeem(rp, started, callback)).claims()!;
+    const account = await keyward.running.container.stores.accounts.findByEmail(email);
+    expect(claims.sub).toBe(account!.id);
+    expect(claims.amr).toEqual(expect.arrayContaining(['user', 'mfa']));
+    expect(claims.amr).not.toContain('pwd');
+    return claims;
+  };
 
+  it('adds a passkey on /account/security right after a password sign-in', async () => {
     // A password sign-in (MFA optional, no factor yet) makes the recent authentication the page needs.
-    const first = await startAuthorization(rp, 'openid email');
-    await page.goto(first.url.href);
+    const started = await startAuthorization(rp, 'openid email');
+    await page.goto(started.url.href);
     await page.fill('#email', email);
     await page.fill('#password', PASSWORD);
     await follow(page, 'button:has-text("Sign in")');
-    const firstCallback = await arriveAtCallback(page, app.callback, app.client.client_name);
-    expect((await redeem(rp, first, firstCallback)).claims()!.amr).toEqual(['pwd']);
+    const callback = await arriveAtCallback(page, app.callback, app.client.client_name);
+    expect((await redeem(rp, started, callback)).claims()!.amr).toEqual(['pwd']);
 
     await page.goto(`${keyward.issuer}/account/security`);
     expect(await heading(page)).toBe('Sign-in and security');
     expect(await page.locator('text=No passkeys yet').count()).toBe(1);
+    await expectAccessible(page);
+    await screenshots(page, 'mfa-05-security-empty');
     await page.fill('#passkey-name', 'Virtual laptop');
     await followPasskey(page, 'button:has-text("Add a passkey")');
     expect(await heading(page)).toBe('Save your recovery codes');
@@ -234,23 +267,75 @@ describe('passkeys with Chromium\'s virtual authenticator, and the sign-in page 
     expect(credentials).toHaveLength(1);
     expect(credentials[0]!.isResidentCredential).toBe(true);
     await expectAccessible(page);
-    await screenshots(page, 'mfa-05-security');
+    await screenshots(page, 'mfa-06-security-with-passkey');
+  }, TEST_TIMEOUT_MS);
 
-    // Signed out (no cookies), the same tab and authenticator: the passkey alone signs in.
+  it('signs in with the passkey offered in the email field (conditional UI), without a password', async () => {
+    // Signed out (no cookies), the same tab and authenticator. The virtual authenticator answers
+    // the page's conditional request at once, as a person picking the passkey from the autofill would.
     await context.clearCookies();
-    const second = await startAuthorization(rp, 'openid email');
-    await page.goto(second.url.href);
+    const started = await startAuthorization(rp, 'openid email');
+    const posted = page.waitForRequest((request) => request.method() === 'POST' && /\/interaction\/[^/]+\/passkey$/.test(new URL(request.url()).pathname));
+    await page.goto(started.url.href);
+    await posted;
+    await landed(page, app.callback, app.client.client_name);
+    await passwordlessClaims(started, await arriveAtCallback(page, app.callback, app.client.client_name));
+  }, TEST_TIMEOUT_MS);
+
+  it('signs in with the "Sign in with a passkey" button in a browser without conditional UI', async () => {
+    await context.clearCookies();
+    // From now on this tab's browser says it cannot offer passkeys in autofill: only the button remains.
+    await page.addInitScript('if (window.PublicKeyCredential) PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);');
+    const started = await startAuthorization(rp, 'openid email');
+    await page.goto(started.url.href);
     expect(await heading(page)).toBe('Sign in');
-    const passkeyButton = page.locator('button:has-text("Sign in with a passkey")');
-    expect(await passkeyButton.isVisible()).toBe(true);
+    expect(await page.locator('button:has-text("Sign in with a passkey")').isVisible()).toBe(true);
     await followPasskey(page, 'button:has-text("Sign in with a passkey")');
+    const claims = await passwordlessClaims(started, await arriveAtCallback(page, app.callback, app.client.client_name));
+    expect(claims.amr).toEqual(['hwk', 'user', 'mfa']);
+  }, TEST_TIMEOUT_MS);
+
+  it('asks for the passkey as the second factor after the password', async () => {
+    // The tab still has no conditional UI (previous test), so the password form is used.
+    await context.clearCookies();
+    const started = await startAuthorization(rp, 'openid email');
+    await page.goto(started.url.href);
+    await page.fill('#email', email);
+    await page.fill('#password', PASSWORD);
+    await follow(page, 'button:has-text("Sign in")');
+    expect(await heading(page)).toBe('Two-step verification');
+    expect(await page.locator('#code').count()).toBe(0);
+    expect(await page.locator('details.recovery').getAttribute('open')).not.toBeNull();
+    await expectAccessible(page);
+    await screenshots(page, 'mfa-07-second-factor-passkey');
+    await followPasskey(page, 'button:has-text("Use a passkey")');
     const callback = await arriveAtCallback(page, app.callback, app.client.client_name);
-    const claims = (await redeem(rp, second, callback)).claims()!;
-    expect(claims.amr).toEqual(expect.arrayContaining(['user', 'mfa']));
-    expect(claims.amr).not.toContain('pwd');
-    const account = await keyward.running.container.stores.accounts.findByEmail(email);
-    expect(claims.sub).toBe(account!.id);
-    await context.close();
+    expect((await redeem(rp, started, callback)).claims()!.amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+  }, TEST_TIMEOUT_MS);
+
+  it('asks to confirm it is you after five minutes, takes the passkey for it, then adds an authenticator app without new recovery codes', async () => {
+    clock.advance(6 * 60_000);
+    await page.goto(`${keyward.issuer}/account/security`);
+    // passkey.js fetches the options, is sent to the re-authentication page, and goes there.
+    await page.fill('#passkey-name', 'Too late');
+    await followPasskey(page, 'button:has-text("Add a passkey")');
+    expect(await heading(page)).toBe('Confirm it is you');
+    await expectAccessible(page);
+    await screenshots(page, 'mfa-08-reauthenticate');
+    await followPasskey(page, 'button:has-text("Use a passkey")');
+    expect(await heading(page)).toBe('Sign-in and security');
+
+    await follow(page, 'button:has-text("Add an authenticator app")');
+    expect(await heading(page)).toBe('Add an authenticator app');
+    await expectAccessible(page);
+    await screenshots(page, 'mfa-09-add-app');
+    const secret = (await page.locator('.secret code').textContent())!.replace(/\s+/g, '');
+    await page.fill('#code', totpCodeAt(secret, clock.now()));
+    await page.fill('#name', 'Backup phone');
+    await follow(page, 'button:has-text("Turn on")');
+    // Recovery codes came with the first factor: this one goes straight back to the list.
+    expect(await heading(page)).toBe('Sign-in and security');
+    expect(await page.locator('.factors li strong').allTextContents()).toEqual(['Virtual laptop', 'Backup phone']);
   }, TEST_TIMEOUT_MS);
 
   it('without JavaScript, keeps the passkey form hidden and still signs in with a password', async () => {

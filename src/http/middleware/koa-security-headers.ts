@@ -9,6 +9,8 @@ import type { KeywardState } from '../state.ts';
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
+  // passkey.js fetches WebAuthn options from Keyward itself, and from nowhere else.
+  "connect-src 'self'",
   "style-src 'self'",
   "img-src 'self' https: data:",
   "base-uri 'none'",
