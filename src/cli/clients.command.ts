@@ -2,6 +2,7 @@ import type { OperatorContext } from '../container.ts';
 import { randomToken } from '../lib/ids.ts';
 import { clientMetadataProblem } from '../oidc/client-validation.ts';
 import { hashClientSecret, isHashedClientSecret } from '../services/client-secrets.ts';
+import { demoClient } from '../services/demo-data.service.ts';
 import { apiScopesProblems, clientMetadataSchema, type ClientMetadata } from '../services/clients.service.ts';
 import { allowOnly, CommandError, flag, option, options, requireOption, UsageError, type ParsedArgs } from './args.ts';
 import { report, table, type CliIo } from './io.ts';
@@ -111,8 +112,11 @@ export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io:
     case 'list': {
       allowOnly(args, []);
       const stored = await ctx.stores.clients.list();
+      // What a running Keyward serves: the file's, the demo client (development), the store's.
+      const demo = ctx.config.demoData ? [demoClient(ctx.config.issuer)] : [];
       const rows = [
         ...ctx.registry.clients.map((c) => ({ client_id: c.client_id, kind: c.kind, name: c.client_name, auth: c.token_endpoint_auth_method, source: 'file' })),
+        ...demo.map((c) => ({ client_id: c.client_id, kind: c.kind, name: c.client_name, auth: c.token_endpoint_auth_method, source: 'demo (DEMO_DATA, development only)' })),
         ...stored.map((c) => ({
           client_id: c.clientId,
           kind: c.metadata.kind,
@@ -127,9 +131,10 @@ export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io:
     case 'show': {
       if (!id) throw new UsageError('keyward clients show <client_id>');
       const fromFile = ctx.registry.clients.find((c) => c.client_id === id);
-      const metadata = fromFile ?? (await ctx.stores.clients.find(id));
+      const demo = ctx.config.demoData && id === demoClient(ctx.config.issuer).client_id ? demoClient(ctx.config.issuer) : undefined;
+      const metadata = fromFile ?? demo ?? (await ctx.stores.clients.find(id));
       if (!metadata) return notFound(io, id);
-      const shown = { ...withoutSecret(metadata as Record<string, unknown>), source: fromFile ? 'file' : 'store' };
+      const shown = { ...withoutSecret(metadata as Record<string, unknown>), source: fromFile ? 'file' : demo ? 'demo' : 'store' };
       report(io, json, shown, JSON.stringify(shown, null, 2));
       return 0;
     }
@@ -171,7 +176,6 @@ export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io:
   }
 }
 
-function notFound(io: CliIo, id: string): number {
-  io.err(`keyward: no client "${id}"`);
-  return 1;
+function notFound(_io: CliIo, id: string): never {
+  throw new CommandError(`no client "${id}"`);
 }

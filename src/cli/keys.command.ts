@@ -1,5 +1,6 @@
 import type { OperatorContext } from '../container.ts';
 import { allowOnly, flag, UsageError, type ParsedArgs } from './args.ts';
+import { humanWait } from './help.ts';
 import { report, table, type CliIo } from './io.ts';
 
 export const KEYS_HELP = `Usage: keyward keys <command> [options]
@@ -32,8 +33,8 @@ export async function keysCommand(ctx: OperatorContext, args: ParsedArgs, io: Cl
       const result = await ctx.keyRotation.rotate({ force: flag(args, 'force') });
       const text = {
         rotated: () => 'Rotated: the next keys sign now, the former current keys are previous, and new next keys are published.',
-        published_next: () => `There were no next keys: they are published now. Rotate again in ${'waitSeconds' in result ? result.waitSeconds : 0} s, once caches have them.`,
-        too_soon: () => `The next keys were published too recently for every cache to have them; rotate in ${'waitSeconds' in result ? result.waitSeconds : 0} s (or --force).`,
+        published_next: () => `There were no next keys: they are published now. Rotate again ${humanWait('waitSeconds' in result ? result.waitSeconds : 0)}, once caches have them.`,
+        too_soon: () => `The next keys were published too recently for every cache to have them; rotate ${humanWait('waitSeconds' in result ? result.waitSeconds : 0)} (or --force).`,
         raced: () => 'Another process rotated at the same moment; nothing was done twice.',
       }[result.outcome]();
       report(io, json, result, text);

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import { runUntilSignalled } from '../main.ts';
 import { allowOnly, CommandError, flag, parseArgs, UsageError, type ParsedArgs } from './args.ts';
 import { CLIENTS_HELP, clientsCommand } from './clients.command.ts';
+import { commandHelp } from './help.ts';
 import { processIo, report, type CliIo } from './io.ts';
 import { KEYS_HELP, keysCommand } from './keys.command.ts';
 import { USERS_HELP, usersCommand } from './users.command.ts';
@@ -46,9 +47,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo(), o
     return 0;
   }
   if (group && (flag(args, 'help') || args.positionals.length === 1)) {
-    io.out(group.help);
+    const sub = args.positionals[1];
+    io.out((sub && commandHelp(group.help, command, sub)) || group.help);
     return 0;
   }
+  const json = flag(args, 'json');
   try {
     // The process environment (not a test's): a .env beside .env.example is read, and said so.
     if (io.env === undefined && loadDotEnvFile()) io.err('keyward: read settings from .env (variables already set in the environment win)');
@@ -66,13 +69,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo(), o
       await ctx.close();
     }
   } catch (error) {
-    if (error instanceof UsageError) return usage(io, error.message, group?.help);
-    if (error instanceof CommandError) {
-      io.err(`keyward: ${error.message}`);
-      return 1;
-    }
+    if (error instanceof UsageError) return json ? jsonError(io, 'usage', error.message, 2) : usage(io, error.message, (args.positionals[1] && group && commandHelp(group.help, command, args.positionals[1])) || group?.help);
     // One readable message and no stack trace for every problem.
-    const message = error instanceof StartupError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+    const message = error instanceof CommandError || error instanceof StartupError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+    if (json) return jsonError(io, error instanceof CommandError ? 'failed' : error instanceof StartupError ? 'configuration' : 'unexpected', message, 1);
     io.err(`keyward: ${message}`);
     return 1;
   }
@@ -81,6 +81,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo(), o
 function usage(io: CliIo, message: string, help = HELP): number {
   io.err(`keyward: ${message}\n\n${help}`);
   return 2;
+}
+
+/** With --json, a failure is JSON too (on standard error, so standard output holds only answers). */
+function jsonError(io: CliIo, code: 'usage' | 'failed' | 'configuration' | 'unexpected', message: string, exitCode: number): number {
+  io.err(JSON.stringify({ error: { code, message } }));
+  return exitCode;
 }
 
 async function migrateCommand(io: CliIo, json: boolean): Promise<number> {

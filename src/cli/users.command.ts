@@ -48,7 +48,7 @@ export async function usersCommand(ctx: OperatorContext, args: ParsedArgs, io: C
   const find = async (): Promise<AccountRecord | undefined> => {
     if (!who) throw new UsageError(`keyward users ${command} <id|email>`);
     const account = who.includes('@') ? await accounts.findByEmail(who) : await accounts.findById(who);
-    if (!account) io.err(`keyward: no account "${who}"`);
+    if (!account) throw new CommandError(`no account "${who}"`);
     return account;
   };
   const newPassword = async (): Promise<{ password: string; generated: boolean }> => {

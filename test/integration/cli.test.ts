@@ -48,6 +48,27 @@ describe('keyward CLI', () => {
       expect(missing.err).toMatch(/--email needs a value/);
     });
 
+    it('shows one command\u2019s help for `<group> <command> --help`, and answers in JSON when --json fails', async () => {
+      const help = expectOk(await cli('clients', 'add', '--help')).out;
+      expect(help).toMatch(/^Usage: keyward clients add --kind/);
+      expect(help).not.toMatch(/^\s+list\b/m);
+      const missing = await cli('users', 'show', 'nobody@example.com', '--json');
+      expect(missing.code).toBe(1);
+      expect(JSON.parse(missing.err)).toEqual({ error: { code: 'failed', message: 'no account "nobody@example.com"' } });
+      const wrong = await cli('users', 'list', '--colour', 'red', '--json');
+      expect(wrong.code).toBe(2);
+      expect(JSON.parse(wrong.err)).toMatchObject({ error: { code: 'usage' } });
+      expect(missing.out).toBe('');
+    });
+
+    it('lists the clients a running Keyward serves, the development demo client marked as such', async () => {
+      const demo = await keyward({ ...env, DEMO_DATA: 'true', ISSUER: 'http://localhost:3000', HOST: '127.0.0.1' }, ['clients', 'list', '--json']);
+      expect(demo.err).toBe('');
+      const rows = demo.json<{ client_id: string; source: string }[]>();
+      expect(rows.find((row) => row.source.startsWith('demo'))).toMatchObject({ client_id: 'keyward-demo' });
+      expect((await cli('clients', 'list', '--json')).json<{ source: string }[]>().some((row) => row.source.startsWith('demo'))).toBe(false);
+    });
+
     it('migrates idempotently, and asks for a migration on a fresh database', async () => {
       const fresh = { DATABASE_URL: `sqlite:${join(tempDir(), 'fresh.sqlite')}` };
       const before = await keyward(fresh, ['users', 'list']);
