@@ -11,8 +11,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { API, APP, basic, ES256_API, keywardRegistry, OPAQUE_API, RESOURCE_SERVER, SERVICE, USER } from './lib/fixtures.ts';
-import { argon2Limit, codeFlow, loadFlows } from './lib/flows.ts';
+import { API, APP, basic, ES256_API, OPAQUE_API, RESOURCE_SERVER, SERVICE } from './lib/fixtures.ts';
+import { argon2Limit, codeFlow, loadFlows, type FlowResult } from './lib/flows.ts';
+import { seedAccounts, startKeyward, type KeywardTarget } from './lib/keyward-process.ts';
+import { passkeyFlow, registerPasskey, TotpPool } from './lib/mfa-flows.ts';
 import { httpFetch } from './lib/http-fetch.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { BACKENDS, prepareBackend, type BenchBackend } from './lib/backend.ts';
@@ -39,30 +41,6 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 interface Target {
   server: Started;
   issuer: string;
-}
-
-async function startKeyward(dir: string, backend: BenchBackend): Promise<Target> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const clientsFile = join(dir, 'clients.json');
-  writeFileSync(clientsFile, JSON.stringify(keywardRegistry));
-  const env = {
-    NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), ISSUER: issuer, DATABASE_URL: backend.url,
-    CLIENTS_FILE: clientsFile, DEMO_DATA: 'false', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ACCESS_TOKEN_TTL: '600',
-    // Every virtual user signs in to the one bench account at once; attempts are counted before
-    // the password is checked (test/adversarial/races.test.ts), so the per-account limit would
-    // refuse all but 5 of them in flight. Bare oidc-provider has no such limit either.
-    THROTTLE_SIGN_IN_PER_ACCOUNT: '1000',
-  };
-  const cli = async (args: string[], stdin = '') => {
-    const { spawnSync } = await import('node:child_process');
-    const result = spawnSync(process.execPath, ['bin/keyward.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, input: stdin });
-    if (result.status !== 0) throw new Error(`keyward ${args.join(' ')}: ${result.stderr}`);
-  };
-  await cli(['migrate']);
-  await cli(['users', 'add', '--email', USER.email, '--password-stdin'], `${USER.password}\n`);
-  const server = await startNode(['bin/keyward.js', 'start'], env, join(dir, 'keyward.log'), /Keyward is listening/);
-  return { server, issuer };
 }
 
 async function startBare(dir: string): Promise<Target> {
@@ -129,7 +107,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
   const backend = await prepareBackend(BACKEND, dir, process.env);
   process.stderr.write(`backend: ${backend.label}\n`);
-  let keyward: Target | undefined;
+  let keyward: KeywardTarget | undefined;
   let bare: Target | undefined;
   try {
     keyward = await startKeyward(dir, backend);
@@ -142,7 +120,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(keyward: Target, bare: Target, backend: BenchBackend): Promise<void> {
+async function measure(keyward: KeywardTarget, bare: Target, backend: BenchBackend): Promise<void> {
   const rows: Row[] = [];
   {
     // Resident memory after 10,000 issued tokens (32 at a time), before the load runs; bare
@@ -203,10 +181,28 @@ async function measure(keyward: Target, bare: Target, backend: BenchBackend): Pr
 
     process.stderr.write('argon2 limit …\n');
     const hashesPerSecond = await argon2Limit(ARGON2, Math.min(DURATION, 5));
+    // Accounts and credentials of the MFA flows, before any flow is timed: one authenticator-app
+    // account per flow (TotpPool says why), enough for the argon2 limit over DURATION with a
+    // quarter to spare; one account with its own passkey per virtual user, registered over HTTP.
+    process.stderr.write('sign-in flows: accounts, authenticator apps and passkeys …\n');
+    const totpAccounts = Math.ceil((hashesPerSecond * DURATION * 1.25) / TotpPool.codesPerAccount(DURATION)) + FLOW_USERS;
+    const totpPool = new TotpPool(seedAccounts(keyward, 'bench-totp', totpAccounts, true));
+    const passkeys = await Promise.all(seedAccounts(keyward, 'bench-passkey', FLOW_USERS, false).map((account) => registerPasskey(keyward.issuer, account)));
     process.stderr.write('sign-in flows …\n');
-    const flows = await loadFlows(keyward.issuer, FLOW_USERS, DURATION);
+    const serverCpu = async (run: () => Promise<FlowResult>) => {
+      const before = keyward.server.cpuMicros();
+      const result = await run();
+      return { ...result, cpuMsPerFlow: (keyward.server.cpuMicros() - before) / 1000 / Math.max(1, result.flows) };
+    };
+    const flows = await serverCpu(() => loadFlows(keyward.issuer, FLOW_USERS, DURATION));
     const bareFlows = await loadFlows(bare.issuer, FLOW_USERS, DURATION);
+    const totpFlows = await serverCpu(() => loadFlows(keyward.issuer, FLOW_USERS, DURATION, () => totpPool.flow(keyward.issuer)));
+    const passkeyFlows = await serverCpu(() => loadFlows(keyward.issuer, FLOW_USERS, DURATION, (user) => passkeyFlow(keyward.issuer, passkeys[user]!)));
     const flowRatio = flows.flowsPerSecond / hashesPerSecond;
+    const flowSummary = (r: FlowResult & { cpuMsPerFlow: number }) => ({
+      flowsPerSecond: Math.round(r.flowsPerSecond * 10) / 10, ratioToPassword: round2(r.flowsPerSecond / flows.flowsPerSecond), p50: Math.round(r.p50), p99: Math.round(r.p99),
+      errors: r.errors, ...(r.firstError ? { firstError: r.firstError } : {}), serverCpuMsPerFlow: Math.round(r.cpuMsPerFlow * 10) / 10,
+    });
 
     const result = {
       date: new Date().toISOString(),
@@ -223,6 +219,11 @@ async function measure(keyward: Target, bare: Target, backend: BenchBackend): Pr
         target: '≥ 0.7× the argon2 limit',
         met: flowRatio >= 0.7 && flows.errors === 0,
       },
+      // Keyward only: bare oidc-provider has no second factor or passkeys to compare with.
+      signInFlows: {
+        password: flowSummary(flows), passwordTotp: flowSummary(totpFlows), passkey: flowSummary(passkeyFlows),
+        totpAccounts, totpWaitedMs: Math.round(totpPool.waitedMs), passkeyAccounts: passkeys.length,
+      },
       memory: { keywardRssMiBAfterTokens: Math.round(rssAfterTokens / 2 ** 20), bareRssMiBAfterTokens: Math.round(bareRssAfterTokens / 2 ** 20), tokensIssued: issued, target: '< 200 MiB', met: rssAfterTokens < 200 * 2 ** 20 },
     };
     print(result);
@@ -233,7 +234,9 @@ async function measure(keyward: Target, bare: Target, backend: BenchBackend): Pr
   }
 }
 
-function print(result: { backend: { label: string; measured: boolean }; rows: Row[]; signInFlow: Record<string, unknown> & { keyward: { flowsPerSecond: number; p50: number; p99: number; errors: number }; argon2HashesPerSecond: number; ratioToArgon2Limit: number; met: boolean }; memory: { keywardRssMiBAfterTokens: number; bareRssMiBAfterTokens: number; tokensIssued: number; met: boolean }; machine: Record<string, unknown> }): void {
+interface FlowSummary { flowsPerSecond: number; ratioToPassword: number; p50: number; p99: number; errors: number; firstError?: string; serverCpuMsPerFlow: number }
+
+function print(result: { backend: { label: string; measured: boolean }; rows: Row[]; signInFlows: { password: FlowSummary; passwordTotp: FlowSummary; passkey: FlowSummary; totpWaitedMs: number }; signInFlow: Record<string, unknown> & { keyward: { flowsPerSecond: number; p50: number; p99: number; errors: number }; argon2HashesPerSecond: number; ratioToArgon2Limit: number; met: boolean }; memory: { keywardRssMiBAfterTokens: number; bareRssMiBAfterTokens: number; tokensIssued: number; met: boolean }; machine: Record<string, unknown> }): void {
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   const out = [
     `backend: ${result.backend.label}`,
@@ -247,6 +250,15 @@ function print(result: { backend: { label: string; measured: boolean }; rows: Ro
     ])),
     '',
     `sign-in flow (authorization code + PKCE + password at argon2id 19 MiB/t=2): ${result.signInFlow.keyward.flowsPerSecond} flows/s, p50 ${result.signInFlow.keyward.p50} ms, p99 ${result.signInFlow.keyward.p99} ms, ${result.signInFlow.keyward.errors} errors; argon2 limit ${result.signInFlow.argon2HashesPerSecond} verifications/s → ${result.signInFlow.ratioToArgon2Limit} of the limit (target ≥ 0.7): ${result.signInFlow.met ? 'met' : 'NOT met'}`,
+    '',
+    'sign-in flows side by side (Keyward only: bare oidc-provider has no second factor or passkeys; the same virtual users and duration each):',
+    line(['sign-in flow', 'flows/s', '× password', 'p50 / p99 ms', 'server CPU ms/flow', 'errors']),
+    line(['---', '---:', '---:', '---:', '---:', '---:']),
+    ...([['password', result.signInFlows.password], ['password + authenticator app', result.signInFlows.passwordTotp], ['passkey (no password)', result.signInFlows.passkey]] as const).map(([name, f]) => line([
+      name, f.flowsPerSecond, f.ratioToPassword.toFixed(2), `${f.p50} / ${f.p99}`, f.serverCpuMsPerFlow, f.errors ? `${f.errors} (${f.firstError})` : 0,
+    ])),
+    ...(result.signInFlows.totpWaitedMs ? [`(authenticator-app flows waited ${result.signInFlows.totpWaitedMs} ms for an account with a fresh code: that flow rate is understated)`] : []),
+    '',
     `memory: Keyward RSS ${result.memory.keywardRssMiBAfterTokens} MiB after ${result.memory.tokensIssued} issued tokens (bare oidc-provider after the same: ${result.memory.bareRssMiBAfterTokens} MiB; target < 200 MiB): ${result.memory.met ? 'met' : 'NOT met'}`,
     `machine: ${JSON.stringify(result.machine)}`,
     ...(result.backend.measured ? [] : [`backend: ${result.backend.label}`]),

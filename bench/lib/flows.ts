@@ -4,15 +4,21 @@ import { signInAndConsent, UserAgent } from '../../test/helpers/user-agent.ts';
 import { APP, basic, USER } from './fixtures.ts';
 import { httpFetch } from './http-fetch.ts';
 
+/** Drives the browser from an authorization URL to the redirect back to the client (with its code). */
+export type SignIn = (agent: UserAgent, authorizationUrl: URL) => Promise<URL>;
+
+/** The password sign-in (and consent) of the bench user, or of `credentials`. */
+export const passwordSignIn = (credentials: { email: string; password: string } = USER): SignIn => (agent, url) => signInAndConsent(agent, url, credentials);
+
 /** One authorization code + PKCE flow (sign-in and consent as the server asks), then the code exchange. */
-export async function codeFlow(issuer: string, agent = new UserAgent(httpFetch)): Promise<{ access_token: string; refresh_token: string }> {
+export async function codeFlow(issuer: string, agent = new UserAgent(httpFetch), signIn: SignIn = passwordSignIn()): Promise<{ access_token: string; refresh_token: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const url = new URL(`${issuer}/auth`);
   url.search = new URLSearchParams({
     client_id: APP.client_id, response_type: 'code', scope: 'openid read', redirect_uri: APP.redirect_uri, state: randomBytes(8).toString('hex'),
     code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
   }).toString();
-  const callback = await signInAndConsent(agent, url, USER);
+  const callback = await signIn(agent, url);
   const code = callback.searchParams.get('code');
   if (!code) throw new Error(`no code: ${callback.href}`);
   const response = await httpFetch(`${issuer}/token`, {
@@ -30,30 +36,37 @@ export interface FlowResult {
   p99: number;
   errors: number;
   flows: number;
+  /** The first error's message, to say why when there are errors. */
+  firstError?: string;
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
 
-/** `users` virtual users each run complete flows, every one with a new browser, for `durationSeconds`. */
-export async function loadFlows(issuer: string, users: number, durationSeconds: number): Promise<FlowResult> {
+/**
+ * `users` virtual users each run complete flows, every one with a new browser, for
+ * `durationSeconds`: the bench user's password flow, or `flow(user)` (bench/lib/mfa-flows.ts).
+ */
+export async function loadFlows(issuer: string, users: number, durationSeconds: number, flow: (user: number) => Promise<unknown> = () => codeFlow(issuer)): Promise<FlowResult> {
   const deadline = Date.now() + durationSeconds * 1000;
   const durations: number[] = [];
   let errors = 0;
+  let firstError: string | undefined;
   const started = Date.now();
-  await Promise.all(Array.from({ length: users }, async () => {
+  await Promise.all(Array.from({ length: users }, async (_, user) => {
     while (Date.now() < deadline) {
       const begin = performance.now();
       try {
-        await codeFlow(issuer);
+        await flow(user);
         durations.push(performance.now() - begin);
-      } catch {
+      } catch (error) {
         errors += 1;
+        firstError ??= (error as Error).message;
       }
     }
   }));
   const elapsed = (Date.now() - started) / 1000;
   durations.sort((a, b) => a - b);
-  return { flowsPerSecond: durations.length / elapsed, p50: percentile(durations, 50), p99: percentile(durations, 99), errors, flows: durations.length };
+  return { flowsPerSecond: durations.length / elapsed, p50: percentile(durations, 50), p99: percentile(durations, 99), errors, flows: durations.length, ...(firstError ? { firstError } : {}) };
 }
 
 /** argon2id verifications per second at the given cost, with enough concurrency to fill every core. */

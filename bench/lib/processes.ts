@@ -19,11 +19,11 @@ const MICROS_PER_TICK = 10_000;
 /**
  * Starts a Node script with `env`, its output straight into `logFile` (so the benchmark process,
  * which also runs the load generator, does not relay the server's logs), and waits until
- * `ready` appears there (at most 30 s).
+ * `ready` appears there (at most 30 s). `cwd`: another checkout (bench/compare-sign-in.ts).
  */
-export async function startNode(args: string[], env: Record<string, string>, logFile: string, ready: RegExp): Promise<Started> {
+export async function startNode(args: string[], env: Record<string, string>, logFile: string, ready: RegExp, cwd?: string): Promise<Started> {
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', log, log] });
   closeSync(log);
   const deadline = Date.now() + 30_000;
   for (;;) {
