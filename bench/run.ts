@@ -5,14 +5,17 @@
  * MONGODB_URI, else the wire emulator as a smoke check only; production argon2 cost, info logs) and bare oidc-provider
  * configured the same way, loads each in turn with the same connections and duration — traffic
  * to 127.0.0.1 only, every loop bounded in time — and prints Keyward/bare ratios, side by side
- * in one run because the machine is noisy. Writes the table as JSON to bench/results/.
+ * in one run because the machine is noisy. Then sign-in flows: the password flow against the
+ * argon2 limit and bare oidc-provider, and, Keyward only, the password, password + authenticator
+ * app and passkey flows side by side in alternating rounds (bench/lib/mfa-flows.ts). Writes the
+ * table as JSON to bench/results/.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { API, APP, basic, ES256_API, OPAQUE_API, RESOURCE_SERVER, SERVICE } from './lib/fixtures.ts';
-import { argon2Limit, codeFlow, loadFlows, type FlowResult } from './lib/flows.ts';
+import { alternateFlows, argon2Limit, codeFlow, loadFlows, type AlternatedFlow } from './lib/flows.ts';
 import { seedAccounts, startKeyward, type KeywardTarget } from './lib/keyward-process.ts';
 import { passkeyFlow, registerPasskey, TotpPool } from './lib/mfa-flows.ts';
 import { httpFetch } from './lib/http-fetch.ts';
@@ -181,27 +184,26 @@ async function measure(keyward: KeywardTarget, bare: Target, backend: BenchBacke
 
     process.stderr.write('argon2 limit …\n');
     const hashesPerSecond = await argon2Limit(ARGON2, Math.min(DURATION, 5));
-    // Accounts and credentials of the MFA flows, before any flow is timed: one authenticator-app
-    // account per flow (TotpPool says why), enough for the argon2 limit over DURATION with a
-    // quarter to spare; one account with its own passkey per virtual user, registered over HTTP.
-    process.stderr.write('sign-in flows: accounts, authenticator apps and passkeys …\n');
-    const totpAccounts = Math.ceil((hashesPerSecond * DURATION * 1.25) / TotpPool.codesPerAccount(DURATION)) + FLOW_USERS;
+    process.stderr.write('sign-in flows …\n');
+    const flows = await loadFlows(keyward.issuer, FLOW_USERS, DURATION);
+    const bareFlows = await loadFlows(bare.issuer, FLOW_USERS, DURATION);
+    const flowRatio = flows.flowsPerSecond / hashesPerSecond;
+    // Accounts and credentials of the MFA flows, before any of them is timed: authenticator-app
+    // accounts leased one per flow (TotpPool says why), enough for the argon2 limit over the
+    // warm-up and rounds with a quarter to spare; one account with its own passkey per virtual
+    // user, registered over HTTP. Keyward only: bare oidc-provider has no second factor or passkeys.
+    process.stderr.write('sign-in flows with a second factor and with passkeys: accounts, authenticator apps and passkeys …\n');
+    const totpAccounts = Math.ceil((hashesPerSecond * (DURATION + 1) * 1.25) / TotpPool.codesPerAccount(DURATION)) + FLOW_USERS;
     const totpPool = new TotpPool(seedAccounts(keyward, 'bench-totp', totpAccounts, true));
     const passkeys = await Promise.all(seedAccounts(keyward, 'bench-passkey', FLOW_USERS, false).map((account) => registerPasskey(keyward.issuer, account)));
-    process.stderr.write('sign-in flows …\n');
-    const serverCpu = async (run: () => Promise<FlowResult>) => {
-      const before = keyward.server.cpuMicros();
-      const result = await run();
-      return { ...result, cpuMsPerFlow: (keyward.server.cpuMicros() - before) / 1000 / Math.max(1, result.flows) };
-    };
-    const flows = await serverCpu(() => loadFlows(keyward.issuer, FLOW_USERS, DURATION));
-    const bareFlows = await loadFlows(bare.issuer, FLOW_USERS, DURATION);
-    const totpFlows = await serverCpu(() => loadFlows(keyward.issuer, FLOW_USERS, DURATION, () => totpPool.flow(keyward.issuer)));
-    const passkeyFlows = await serverCpu(() => loadFlows(keyward.issuer, FLOW_USERS, DURATION, (user) => passkeyFlow(keyward.issuer, passkeys[user]!)));
-    const flowRatio = flows.flowsPerSecond / hashesPerSecond;
-    const flowSummary = (r: FlowResult & { cpuMsPerFlow: number }) => ({
-      flowsPerSecond: Math.round(r.flowsPerSecond * 10) / 10, ratioToPassword: round2(r.flowsPerSecond / flows.flowsPerSecond), p50: Math.round(r.p50), p99: Math.round(r.p99),
-      errors: r.errors, ...(r.firstError ? { firstError: r.firstError } : {}), serverCpuMsPerFlow: Math.round(r.cpuMsPerFlow * 10) / 10,
+    process.stderr.write('sign-in flows: password, password + authenticator app, passkey …\n');
+    const signInFlows = await alternateFlows(keyward.issuer, FLOW_USERS, ROUNDS, ROUND_SECONDS, {
+      password: () => codeFlow(keyward.issuer),
+      passwordTotp: () => totpPool.flow(keyward.issuer),
+      passkey: (user) => passkeyFlow(keyward.issuer, passkeys[user]!),
+    }, keyward.server.cpuMicros);
+    const flowSummary = (f: AlternatedFlow) => ({
+      ...f, flowsPerSecond: Math.round(f.flowsPerSecond * 10) / 10, p50: Math.round(f.p50), p99: Math.round(f.p99), serverCpuMsPerFlow: Math.round(f.serverCpuMsPerFlow * 10) / 10,
     });
 
     const result = {
@@ -219,9 +221,10 @@ async function measure(keyward: KeywardTarget, bare: Target, backend: BenchBacke
         target: '≥ 0.7× the argon2 limit',
         met: flowRatio >= 0.7 && flows.errors === 0,
       },
-      // Keyward only: bare oidc-provider has no second factor or passkeys to compare with.
+      // Keyward only (bare oidc-provider has no second factor or passkeys), in alternating rounds;
+      // `ratio`: to the password flow of the same rounds.
       signInFlows: {
-        password: flowSummary(flows), passwordTotp: flowSummary(totpFlows), passkey: flowSummary(passkeyFlows),
+        password: flowSummary(signInFlows.password), passwordTotp: flowSummary(signInFlows.passwordTotp), passkey: flowSummary(signInFlows.passkey),
         totpAccounts, totpWaitedMs: Math.round(totpPool.waitedMs), passkeyAccounts: passkeys.length,
       },
       memory: { keywardRssMiBAfterTokens: Math.round(rssAfterTokens / 2 ** 20), bareRssMiBAfterTokens: Math.round(bareRssAfterTokens / 2 ** 20), tokensIssued: issued, target: '< 200 MiB', met: rssAfterTokens < 200 * 2 ** 20 },
@@ -234,9 +237,7 @@ async function measure(keyward: KeywardTarget, bare: Target, backend: BenchBacke
   }
 }
 
-interface FlowSummary { flowsPerSecond: number; ratioToPassword: number; p50: number; p99: number; errors: number; firstError?: string; serverCpuMsPerFlow: number }
-
-function print(result: { backend: { label: string; measured: boolean }; rows: Row[]; signInFlows: { password: FlowSummary; passwordTotp: FlowSummary; passkey: FlowSummary; totpWaitedMs: number }; signInFlow: Record<string, unknown> & { keyward: { flowsPerSecond: number; p50: number; p99: number; errors: number }; argon2HashesPerSecond: number; ratioToArgon2Limit: number; met: boolean }; memory: { keywardRssMiBAfterTokens: number; bareRssMiBAfterTokens: number; tokensIssued: number; met: boolean }; machine: Record<string, unknown> }): void {
+function print(result: { backend: { label: string; measured: boolean }; rows: Row[]; signInFlows: { password: AlternatedFlow; passwordTotp: AlternatedFlow; passkey: AlternatedFlow; totpWaitedMs: number }; signInFlow: Record<string, unknown> & { keyward: { flowsPerSecond: number; p50: number; p99: number; errors: number }; argon2HashesPerSecond: number; ratioToArgon2Limit: number; met: boolean }; memory: { keywardRssMiBAfterTokens: number; bareRssMiBAfterTokens: number; tokensIssued: number; met: boolean }; machine: Record<string, unknown> }): void {
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   const out = [
     `backend: ${result.backend.label}`,
@@ -251,11 +252,11 @@ function print(result: { backend: { label: string; measured: boolean }; rows: Ro
     '',
     `sign-in flow (authorization code + PKCE + password at argon2id 19 MiB/t=2): ${result.signInFlow.keyward.flowsPerSecond} flows/s, p50 ${result.signInFlow.keyward.p50} ms, p99 ${result.signInFlow.keyward.p99} ms, ${result.signInFlow.keyward.errors} errors; argon2 limit ${result.signInFlow.argon2HashesPerSecond} verifications/s → ${result.signInFlow.ratioToArgon2Limit} of the limit (target ≥ 0.7): ${result.signInFlow.met ? 'met' : 'NOT met'}`,
     '',
-    'sign-in flows side by side (Keyward only: bare oidc-provider has no second factor or passkeys; the same virtual users and duration each):',
-    line(['sign-in flow', 'flows/s', '× password', 'p50 / p99 ms', 'server CPU ms/flow', 'errors']),
+    'sign-in flows side by side (Keyward only: bare oidc-provider has no second factor or passkeys; the same virtual users, alternating rounds):',
+    line(['sign-in flow', 'flows/s', '× password (rounds)', 'p50 / p99 ms', 'server CPU ms/flow', 'errors']),
     line(['---', '---:', '---:', '---:', '---:', '---:']),
     ...([['password', result.signInFlows.password], ['password + authenticator app', result.signInFlows.passwordTotp], ['passkey (no password)', result.signInFlows.passkey]] as const).map(([name, f]) => line([
-      name, f.flowsPerSecond, f.ratioToPassword.toFixed(2), `${f.p50} / ${f.p99}`, f.serverCpuMsPerFlow, f.errors ? `${f.errors} (${f.firstError})` : 0,
+      name, f.flowsPerSecond, `${f.ratio.toFixed(2)} (${f.rounds.map((x) => x.toFixed(2)).join(', ')})`, `${f.p50} / ${f.p99}`, f.serverCpuMsPerFlow, f.errors ? `${f.errors} (${f.firstError})` : 0,
     ])),
     ...(result.signInFlows.totpWaitedMs ? [`(authenticator-app flows waited ${result.signInFlows.totpWaitedMs} ms for an account with a fresh code: that flow rate is understated)`] : []),
     '',

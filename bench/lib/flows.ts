@@ -83,3 +83,51 @@ export async function argon2Limit(cost: { memoryCost: number; timeCost: number; 
   }));
   return done / ((Date.now() - started) / 1000);
 }
+
+export interface AlternatedFlow {
+  flowsPerSecond: number;
+  /** Median of the rounds' ratios of this flow's flows/s to the first flow's. */
+  ratio: number;
+  rounds: number[];
+  /** Median of the rounds' p50; the worst round's p99. */
+  p50: number;
+  p99: number;
+  errors: number;
+  firstError?: string;
+  /** Server CPU (all threads) per flow over all rounds (ms). */
+  serverCpuMsPerFlow: number;
+}
+
+/**
+ * Several kinds of flow against one server, like the scenarios of bench/run.ts: an uncounted
+ * 1-s warm-up of each, then `rounds` rounds of `roundSeconds` per kind, the order rotating each
+ * round, since this machine's speed drifts over seconds; ratios are to the first kind.
+ */
+export async function alternateFlows<K extends string>(
+  issuer: string, users: number, rounds: number, roundSeconds: number, kinds: Record<K, (user: number) => Promise<unknown>>, serverCpuMicros: () => number,
+): Promise<Record<K, AlternatedFlow>> {
+  const names = Object.keys(kinds) as K[];
+  for (const name of names) await loadFlows(issuer, users, 1, kinds[name]);
+  const results = new Map<K, (FlowResult & { cpuMicros: number })[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round += 1) {
+    for (let i = 0; i < names.length; i += 1) {
+      const name = names[(round + i) % names.length]!;
+      const before = serverCpuMicros();
+      const result = await loadFlows(issuer, users, roundSeconds, kinds[name]);
+      results.get(name)!.push({ ...result, cpuMicros: serverCpuMicros() - before });
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const first = results.get(names[0]!)!;
+  return Object.fromEntries(names.map((name) => {
+    const rs = results.get(name)!;
+    const flows = rs.reduce((sum, r) => sum + r.flows, 0);
+    const seconds = rs.reduce((sum, r) => sum + (r.flows ? r.flows / r.flowsPerSecond : roundSeconds), 0);
+    const ratios = rs.map((r, i) => Math.round((r.flowsPerSecond / first[i]!.flowsPerSecond) * 100) / 100);
+    const firstError = rs.find((r) => r.firstError)?.firstError;
+    return [name, {
+      flowsPerSecond: flows / seconds, ratio: median(ratios), rounds: ratios, p50: median(rs.map((r) => r.p50)), p99: Math.max(...rs.map((r) => r.p99)),
+      errors: rs.reduce((sum, r) => sum + r.errors, 0), ...(firstError ? { firstError } : {}), serverCpuMsPerFlow: rs.reduce((sum, r) => sum + r.cpuMicros, 0) / 1000 / Math.max(1, flows),
+    }];
+  })) as Record<K, AlternatedFlow>;
+}
