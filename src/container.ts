@@ -121,7 +121,7 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
     productName: config.ui.productName,
     verificationTtlSeconds: config.accounts.emailVerificationTtl,
   });
-  const mfa = createMfaServices({ config, stores, clock, throttle, audit, mail, accounts });
+  const mfa = createMfaServices({ config, stores, clock, throttle, audit, mail, accounts, recoveryCodeKey: await stores.secrets.getOrCreate('recovery-code-hash-key', randomToken(32)) });
   const ownership = createEmailOwnership({ accounts: stores.accounts, identities: stores.federatedIdentities, oidcRecords: stores.oidcRecords, authenticators: stores.authenticators, recoveryCodes: stores.recoveryCodes, mail, audit });
   return {
     passwords,

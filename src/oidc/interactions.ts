@@ -54,8 +54,11 @@ export interface InteractionService {
   signIn(http: HttpPair, uid: string, credentials: { email: string; password: string }, origin: RequestOrigin): Promise<SignInOutcome>;
   /** A first factor passed some other way (an upstream): on to the next step. */
   finishLogin(http: HttpPair, uid: string, accountId: string, amr: MethodReference[]): Promise<StepOutcome>;
-  /** Step-up: the signed-in account of this browser continues with a second factor. */
-  stepUp(http: HttpPair, uid: string): Promise<StepOutcome>;
+  /**
+   * Step-up: the signed-in account of this browser continues with a second factor; or, when it
+   * has none to give and must enrol one, with a first factor again (`first_factor`).
+   */
+  stepUp(http: HttpPair, uid: string): Promise<StepOutcome | { outcome: 'first_factor' }>;
   /** The account a sign-in in progress identified (after its first factor), if any. */
   progressAccount(http: HttpPair, uid: string): Promise<string | undefined>;
   secondFactor(http: HttpPair, uid: string, method: SecondFactorMethod, code: string, origin: RequestOrigin): Promise<StepOutcome | FactorRefusal>;
@@ -64,8 +67,8 @@ export interface InteractionService {
   passkey(http: HttpPair, uid: string, assertion: string, origin: RequestOrigin): Promise<StepOutcome | FactorRefusal>;
   /** The account that must enrol a second factor now (MFA required, none yet); else undefined. */
   enrolmentAccount(http: HttpPair, uid: string): Promise<string | undefined>;
-  /** The account enrolled a factor during this sign-in (which it then passed): on to the next step. */
-  enrolled(http: HttpPair, uid: string, amr: MethodReference[]): Promise<StepOutcome>;
+  /** `accountId` enrolled a factor during this sign-in (which it then passed): on to the next step. */
+  enrolled(http: HttpPair, uid: string, accountId: string, amr: MethodReference[]): Promise<StepOutcome>;
   /** The account signed in in this browser (oidc-provider's session cookie), if any. */
   currentAccountId(http: HttpPair & { secure: boolean }): Promise<string | undefined>;
   /** This browser's signed-in session: its id, account and sign-in time. */
@@ -113,16 +116,16 @@ export function createInteractionService(deps: {
   const ceremony = (uid: string) => `sign-in:${uid}`;
 
   /** After a factor passed: finish the login (amr, acr) or name the step still missing. */
-  const advance = async (http: HttpPair, uid: string, params: Record<string, unknown>, accountId: string, amr: string[]): Promise<StepOutcome> => {
+  const advance = async (http: HttpPair, uid: string, params: Record<string, unknown>, accountId: string, amr: string[], fresh = true): Promise<StepOutcome> => {
     const client = await provider.Client.find(String(params.client_id));
     const request = { clientRequiresMfa: (client as unknown as { require_mfa?: boolean } | undefined)?.require_mfa === true, acrValues: typeof params.acr_values === 'string' ? params.acr_values : undefined };
-    const decision = await steps.decide(uid, request, accountId, amr);
+    const decision = await steps.decide(uid, request, accountId, amr, fresh);
     if (decision.step !== 'done') return { outcome: decision.step };
     return { outcome: 'continue', url: await finish(http, { login: decision.login }, false), accountId };
   };
   /** A factor's outcome: refused as it is, or the next step with the methods passed so far. */
-  const afterFactor = async (http: HttpPair, uid: string, params: Record<string, unknown>, previous: string[], outcome: FactorOutcome) =>
-    outcome.outcome === 'passed' ? advance(http, uid, params, outcome.accountId, combineMethods(previous, outcome.amr)) : outcome;
+  const afterFactor = async (http: HttpPair, uid: string, params: Record<string, unknown>, previous: { amr: string[]; fresh: boolean } | undefined, outcome: FactorOutcome) =>
+    outcome.outcome === 'passed' ? advance(http, uid, params, outcome.accountId, combineMethods(previous?.amr ?? [], outcome.amr), previous?.fresh ?? true) : outcome;
 
   return {
     async load(http, uid) {
@@ -163,7 +166,11 @@ export function createInteractionService(deps: {
     async stepUp(http, uid) {
       const interaction = await details(http, uid, 'login');
       if (!interaction.session) throw new InteractionExpiredError();
-      return advance(http, uid, interaction.params, interaction.session.accountId, (interaction.session.amr as string[] | undefined) ?? []);
+      const outcome = await advance(http, uid, interaction.params, interaction.session.accountId, (interaction.session.amr as string[] | undefined) ?? [], false);
+      if (outcome.outcome !== 'enrol') return outcome;
+      // Enrolling needs a first factor given now: an old session alone must not add a factor.
+      await progress.drop(uid);
+      return { outcome: 'first_factor' };
     },
 
     async progressAccount(http, uid) {
@@ -174,10 +181,11 @@ export function createInteractionService(deps: {
     async secondFactor(http, uid, method, code, origin) {
       const interaction = await details(http, uid, 'login');
       const current = await progress.find(uid);
-      if (!current) throw new InteractionExpiredError();
+      // A second factor only at the second-factor step (never in place of an enrolment).
+      if (current?.step !== 'second_factor') throw new InteractionExpiredError();
       const factor = method === 'totp' ? deps.factors.totp : deps.factors.recoveryCode;
       const outcome = await factor.verify({ code }, { accountId: current.accountId, origin, clientId: String(interaction.params.client_id) });
-      return afterFactor(http, uid, interaction.params, current.amr, outcome);
+      return afterFactor(http, uid, interaction.params, current, outcome);
     },
 
     async passkeyOptions(http, uid) {
@@ -191,23 +199,27 @@ export function createInteractionService(deps: {
       const interaction = await details(http, uid, 'login');
       // With a first factor passed, the passkey is a second factor for that account; else passwordless.
       const current = await progress.find(uid);
+      if (current && current.step !== 'second_factor') throw new InteractionExpiredError();
       const outcome = await deps.factors.passkey.verify({ assertion, ceremony: ceremony(uid) }, { accountId: current?.accountId, origin, clientId: String(interaction.params.client_id) });
-      return afterFactor(http, uid, interaction.params, current?.amr ?? [], outcome);
+      return afterFactor(http, uid, interaction.params, current, outcome);
     },
 
     async enrolmentAccount(http, uid) {
       await details(http, uid, 'login');
       const current = await progress.find(uid);
-      // Never a way round a second factor the account has: enrolling here is only for accounts with none.
-      if (!current || await deps.authenticators.hasSecondFactor(current.accountId)) return undefined;
+      // Never a way round a second factor the account has: enrolling here is only for accounts
+      // with none, at the enrolment step, after a first factor given in this interaction.
+      if (current?.step !== 'enrol' || !current.fresh || await deps.authenticators.hasSecondFactor(current.accountId)) return undefined;
       return current.accountId;
     },
 
-    async enrolled(http, uid, amr) {
+    async enrolled(http, uid, accountId, amr) {
       const interaction = await details(http, uid, 'login');
       const current = await progress.find(uid);
-      if (!current || !(await deps.authenticators.hasSecondFactor(current.accountId))) throw new InteractionExpiredError();
-      return advance(http, uid, interaction.params, current.accountId, combineMethods(current.amr, amr));
+      // Bound to the account that enrolled: a first factor of another account posted in the
+      // same interaction meanwhile replaces the progress, and must not inherit this enrolment.
+      if (current?.step !== 'enrol' || current.accountId !== accountId || !(await deps.authenticators.hasSecondFactor(accountId))) throw new InteractionExpiredError();
+      return advance(http, uid, interaction.params, accountId, combineMethods(current.amr, amr));
     },
 
     async currentAccountId({ req, res, secure }) {

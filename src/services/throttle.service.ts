@@ -29,6 +29,12 @@ export interface Throttle {
   reserveStep(step: SignInStep, subject: string, ip: string): Promise<SignInReservation>;
   /** A step passed: the subject's failures are forgotten and the IP gets its attempt back. */
   recordStepSuccess(step: SignInStep, subject: string, ip: string): Promise<void>;
+  /**
+   * A short exclusive hold on `name`, shared by every replica (the store's atomic counter):
+   * resolves a release function, or undefined while someone else holds it. A holder that
+   * crashes lets go when `ms` runs out.
+   */
+  tryHold(name: string, ms: number): Promise<(() => Promise<void>) | undefined>;
   /** Counts a registration, verification or reset request; blocked when over the limit. */
   checkRequest(kind: 'register' | 'reset' | 'verify', email: string, ip: string): Promise<Blocked | undefined>;
 }
@@ -58,6 +64,13 @@ export function createThrottle(store: ThrottleStore, limits: Config['throttle'],
     reserveSignIn: (email, ip) => reserve('sign-in', normalizeEmail(email), ip),
     recordSignInSuccess: (email, ip) => succeeded('sign-in', normalizeEmail(email), ip),
     reserveStep: (step, subject, ip) => reserve(step, subject, ip),
+    async tryHold(name, ms) {
+      const key = `hold:${name}`;
+      const { count } = await store.hit(key, ms);
+      if (count === 1) return () => store.release(key);
+      await store.release(key); // not ours: take back the count this attempt added
+      return undefined;
+    },
     recordStepSuccess: (step, subject, ip) => succeeded(step, subject, ip),
     async checkRequest(kind, email, ip) {
       const [byEmail, byIp] = await Promise.all([

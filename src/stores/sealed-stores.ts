@@ -75,10 +75,11 @@ function sealSecrets(store: SecretStore, sealer: Sealer): SecretStore {
 /**
  * TOTP shared secrets are sealed (a copy of the database must not yield working second factors);
  * passkey public keys are not secret and stay plain. The context is the account, known before
- * the row's id exists. Not re-encrypted at migrate: plaintext ones are read as they are.
+ * the row's id exists. Plaintext ones (stored before a key was set) are read as they are, and
+ * sealed, like every other sealed value, by migrate().
  */
 function sealAuthenticators(store: AuthenticatorStore, sealer: Sealer): AuthenticatorStore {
-  const context = (accountId: string) => `TOTP secret of account ${accountId}`;
+  const context = totpContext;
   const open = <T extends Authenticator | undefined>(a: T): T => (a?.kind === 'totp' ? { ...a, secret: sealer.open(a.secret, context(a.accountId)) } : a);
   return {
     ...store,
@@ -86,8 +87,17 @@ function sealAuthenticators(store: AuthenticatorStore, sealer: Sealer): Authenti
     find: async (id) => open(await store.find(id)),
     findByCredentialId: async (credentialId) => open(await store.findByCredentialId(credentialId)),
     listForAccount: async (accountId) => (await store.listForAccount(accountId)).map(open),
+    listTotp: async () => (await store.listTotp()).map(open),
+    // Compare-and-set on the plaintext: the stored ciphertext differs at every sealing.
+    async replaceSecret(id, expected, secret) {
+      const stored = await store.find(id);
+      if (stored?.kind !== 'totp' || sealer.open(stored.secret, context(stored.accountId)) !== expected) return false;
+      return store.replaceSecret(id, stored.secret, sealer.seal(secret, context(stored.accountId)));
+    },
   };
 }
+
+const totpContext = (accountId: string) => `TOTP secret of account ${accountId}`;
 
 /** Seals with the first key what is plaintext or sealed with another key; returns how many values changed. */
 async function reseal(stores: Stores, sealer: Sealer): Promise<number> {
@@ -104,6 +114,11 @@ async function reseal(stores: Stores, sealer: Sealer): Promise<number> {
     if (!sealer.needsResealing(value)) continue;
     const sealed = sealer.seal(sealer.open(value, secretContext(name)), secretContext(name));
     if (await stores.secrets.replace(name, value, sealed)) count += 1;
+  }
+  for (const app of await stores.authenticators.listTotp()) {
+    if (!sealer.needsResealing(app.secret)) continue;
+    const sealed = sealer.seal(sealer.open(app.secret, totpContext(app.accountId)), totpContext(app.accountId));
+    if (await stores.authenticators.replaceSecret(app.id, app.secret, sealed)) count += 1;
   }
   return count;
 }

@@ -290,6 +290,10 @@ export interface AuthenticatorStore {
   removeAll(accountId: string): Promise<number>;
   /** Removes unconfirmed authenticators created before `before` (abandoned enrolments); returns how many. */
   sweepUnconfirmed(before: number): Promise<number>;
+  /** Every authenticator app of every account, with its stored secret (re-encryption at migrate). */
+  listTotp(): Promise<Authenticator[]>;
+  /** Replaces the stored secret only if it still is `expected` (compare-and-set). */
+  replaceSecret(id: string, expected: string, secret: string): Promise<boolean>;
 }
 
 /** Single-use recovery codes, stored only as hashes. */

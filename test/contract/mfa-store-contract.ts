@@ -117,6 +117,20 @@ export function describeMfaStoreContract(context: () => MfaContractContext): voi
       expect(await stores.authenticators.listForAccount('a2')).toEqual([theirs]);
     });
 
+    it('lists every authenticator app, and replaces a secret only while it is the expected one (compare-and-set)', async () => {
+      const { stores, clock } = context();
+      const app = (await stores.authenticators.create(totp('a1')))!;
+      clock.advance(1);
+      await stores.authenticators.create(passkey('a1', 'cred-listed'));
+      const other = (await stores.authenticators.create(totp('a2')))!;
+      expect((await stores.authenticators.listTotp()).map((a) => a.id)).toEqual([app.id, other.id]);
+      expect(await stores.authenticators.replaceSecret(app.id, 'not the stored one', 'NEWSECRET')).toBe(false);
+      expect(await stores.authenticators.replaceSecret(app.id, 'JBSWY3DPEHPK3PXP', 'NEWSECRET')).toBe(true);
+      expect((await stores.authenticators.find(app.id))!.secret).toBe('NEWSECRET');
+      expect(await stores.authenticators.replaceSecret(app.id, 'JBSWY3DPEHPK3PXP', 'THIRD')).toBe(false);
+      expect((await stores.authenticators.find(other.id))!.secret).toBe('JBSWY3DPEHPK3PXP');
+    });
+
     it('sweeps only unconfirmed authenticators created before the cut-off', async () => {
       const { stores, clock } = context();
       const abandoned = await stores.authenticators.create(totp('a1'));

@@ -53,9 +53,10 @@ describe('recovery codes', () => {
     expect(normaliseRecoveryCode('abcde-0000o')).toBeUndefined();
   });
 
-  it('hashes a code per account', () => {
-    expect(hashRecoveryCode('a', 'abcdefghjk')).not.toBe(hashRecoveryCode('b', 'abcdefghjk'));
-    expect(hashRecoveryCode('a', 'abcdefghjk')).toBe(hashRecoveryCode('a', 'abcdefghjk'));
+  it('hashes a code per account, under the server key', () => {
+    expect(hashRecoveryCode('k', 'a', 'abcdefghjk')).not.toBe(hashRecoveryCode('k', 'b', 'abcdefghjk'));
+    expect(hashRecoveryCode('k', 'a', 'abcdefghjk')).toBe(hashRecoveryCode('k', 'a', 'abcdefghjk'));
+    expect(hashRecoveryCode('k', 'a', 'abcdefghjk')).not.toBe(hashRecoveryCode('other key', 'a', 'abcdefghjk'));
   });
 });
 

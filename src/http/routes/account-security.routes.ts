@@ -141,7 +141,7 @@ export function accountSecurityRoutes(deps: {
       return ctx.redirect('/account/security');
     }
     ctx.status = result === 'not_found' ? 404 : 409;
-    return showSecurity(ctx, account, result === 'not_found' ? 'There is no such passkey or app.' : REMOVAL_REFUSED);
+    return showSecurity(ctx, account, { not_found: 'There is no such passkey or app.', last_factor_required: REMOVAL_REFUSED, busy: 'Another change to your sign-in settings is under way. Try again in a moment.' }[result]);
   }));
   router.post('/security/recovery-codes', parseForm, verifyCsrf(), change(async (ctx, { account }) => {
     const codes = await authenticators.regenerateRecoveryCodes(account, originOf(ctx));

@@ -52,7 +52,10 @@ export function interactionRoutes(deps: {
   router.get('/:uid', async (ctx) => {
     const pending = await interactions.load(http(ctx), ctx.params.uid!);
     // Signed in with one factor, asked for more by this request: straight to the second step.
-    if (pending.stepUp) return continueSignIn(ctx, pending.uid, await interactions.stepUp(http(ctx), pending.uid), deps.federation);
+    if (pending.stepUp) {
+      const next = await interactions.stepUp(http(ctx), pending.uid);
+      if (next.outcome !== 'first_factor') return continueSignIn(ctx, pending.uid, next, deps.federation);
+    }
     if (pending.prompt === 'login') return showLogin(ctx, ctx.query.passkey === 'failed' ? { errors: formErrors({}, PASSKEY_FAILED) } : {});
     ctx.type = 'html';
     ctx.body = await render('consent', page(ctx, 'Allow access'), consentViewModel(pending, csrfToken(ctx)));

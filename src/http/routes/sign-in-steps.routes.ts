@@ -60,7 +60,7 @@ export function signInStepsRoutes(deps: {
   };
   /** After an enrolment at sign-in: the recovery codes, shown once, and the way on. */
   const enrolledPage = async (ctx: KeywardContext, result: EnrolmentResult & { outcome: 'enrolled' }) => {
-    const next = await interactions.enrolled(httpOf(ctx), uidOf(ctx), amrOfEnrolment(result.authenticator));
+    const next = await interactions.enrolled(httpOf(ctx), uidOf(ctx), result.authenticator.accountId, amrOfEnrolment(result.authenticator));
     if (!result.recoveryCodes) return continueSignIn(ctx, uidOf(ctx), next, deps.federation);
     ctx.type = 'html';
     ctx.body = await render('recovery-codes', { title: 'Save your recovery codes', requestId: ctx.state.requestId }, {

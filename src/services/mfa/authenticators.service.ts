@@ -25,7 +25,11 @@ export type EnrolmentResult =
   | { outcome: 'failed' }
   | { outcome: 'throttled'; retryAfterSeconds: number };
 
-export type RemovalResult = 'removed' | 'not_found' | 'last_factor_required';
+/** `busy`: another change to the account's factors is under way; try again. */
+export type RemovalResult = 'removed' | 'not_found' | 'last_factor_required' | 'busy';
+
+/** Longest a removal may hold the account's factors (released as soon as it is done). */
+const HOLD_MS = 10_000;
 
 /**
  * Operators (`keyward users reset-mfa`, later the admin API): every passkey, authenticator app and
@@ -53,6 +57,8 @@ export function createAuthenticatorsService(deps: {
   mail: AccountMail;
   clock: Clock;
   issuerName: string;
+  /** The key of the recovery codes' keyed hash. */
+  recoveryCodeKey: string;
   /** Whether policy or a role obliges this account to keep a second factor. */
   mfaRequiredFor: (account: AccountRecord) => boolean;
 }) {
@@ -63,7 +69,7 @@ export function createAuthenticatorsService(deps: {
   /** Ten fresh codes replace any earlier ones; only their hashes are stored. */
   const issueRecoveryCodes = async (accountId: string) => {
     const codes = newRecoveryCodes();
-    await recoveryCodes.replace(accountId, codes.map((code) => hashRecoveryCode(accountId, code.replace('-', ''))));
+    await recoveryCodes.replace(accountId, codes.map((code) => hashRecoveryCode(deps.recoveryCodeKey, accountId, code.replace('-', ''))));
     return codes;
   };
 
@@ -137,17 +143,28 @@ export function createAuthenticatorsService(deps: {
       return authenticators.rename(accountId, id, cleanName(name, 'Passkey'));
     },
 
-    /** Refused for the last second factor of an account that must keep one (MFA_POLICY, MFA_REQUIRED_ROLES). */
+    /**
+     * Refused for the last second factor of an account that must keep one (MFA_POLICY,
+     * MFA_REQUIRED_ROLES). The count and the removal are one step under a hold on the account's
+     * factors, so two removals at once cannot each see another factor left and both go.
+     */
     async remove(account: AccountRecord, id: string, origin: RequestOrigin): Promise<RemovalResult> {
-      const all = await confirmed(account.id);
-      const target = all.find((a) => a.id === id);
-      if (!target) return 'not_found';
-      if (all.length === 1 && deps.mfaRequiredFor(account)) return 'last_factor_required';
-      if (!(await authenticators.remove(account.id, id))) return 'not_found';
-      if (all.length === 1) await recoveryCodes.removeAll(account.id);
-      await audit.record('mfa_removed', 'success', origin, { accountId: account.id, details: { kind: target.kind, name: target.name } });
-      await mail.securityChanged(account.email, `${target.kind === 'totp' ? 'An authenticator app' : 'A passkey'} ("${target.name}") was removed from your account.`);
-      return 'removed';
+      const release = await deps.throttle.tryHold(`factors:${account.id}`, HOLD_MS);
+      if (!release) return 'busy';
+      try {
+        const all = await confirmed(account.id);
+        const target = all.find((a) => a.id === id);
+        if (!target) return 'not_found';
+        if (all.length === 1 && deps.mfaRequiredFor(account)) return 'last_factor_required';
+        if (!(await authenticators.remove(account.id, id))) return 'not_found';
+        // Recovery codes belong to a second factor: they go with the last one.
+        if ((await confirmed(account.id)).length === 0) await recoveryCodes.removeAll(account.id);
+        await audit.record('mfa_removed', 'success', origin, { accountId: account.id, details: { kind: target.kind, name: target.name } });
+        await mail.securityChanged(account.email, `${target.kind === 'totp' ? 'An authenticator app' : 'A passkey'} ("${target.name}") was removed from your account.`);
+        return 'removed';
+      } finally {
+        await release();
+      }
     },
 
     async regenerateRecoveryCodes(account: AccountRecord, origin: RequestOrigin): Promise<string[] | undefined> {

@@ -18,13 +18,13 @@ import { createWebAuthn } from './webauthn.ts';
  * The multi-factor services, built together because they share stores and settings; called
  * once by the composition root (container.ts).
  */
-export function createMfaServices(deps: { config: Config; stores: Stores; clock: Clock; throttle: Throttle; audit: AuditTrail; mail: AccountMail; accounts: AccountService }) {
-  const { config, stores, clock, throttle, audit, mail } = deps;
+export function createMfaServices(deps: { config: Config; stores: Stores; clock: Clock; throttle: Throttle; audit: AuditTrail; mail: AccountMail; accounts: AccountService; recoveryCodeKey: string }) {
+  const { config, stores, clock, throttle, audit, mail, recoveryCodeKey } = deps;
   const webauthn = createWebAuthn({ settings: config.mfa.webauthn, records: stores.oidcRecords, clock });
   const mfaRequiredFor = (account: AccountRecord) => config.mfa.policy === 'required' || account.roles.some((role) => config.mfa.requiredRoles.includes(role));
   const authenticators = createAuthenticatorsService({
     authenticators: stores.authenticators, recoveryCodes: stores.recoveryCodes, webauthn, throttle, audit, mail, clock,
-    issuerName: config.ui.productName, mfaRequiredFor,
+    issuerName: config.ui.productName, mfaRequiredFor, recoveryCodeKey,
   });
   const progress = createSignInProgress(stores.oidcRecords, clock);
   const notifyRecoveryCodeUse = async (accountId: string, remaining: number) => {
@@ -33,7 +33,7 @@ export function createMfaServices(deps: { config: Config; stores: Stores; clock:
   };
   const factors = {
     totp: createTotpFactor({ authenticators: stores.authenticators, throttle, audit, clock }),
-    recoveryCode: createRecoveryCodeFactor({ recoveryCodes: stores.recoveryCodes, throttle, audit, notifyOwner: notifyRecoveryCodeUse }),
+    recoveryCode: createRecoveryCodeFactor({ recoveryCodes: stores.recoveryCodes, recoveryCodeKey, throttle, audit, notifyOwner: notifyRecoveryCodeUse }),
     passkey: createPasskeyFactor({ authenticators: stores.authenticators, accounts: stores.accounts, webauthn, throttle, audit, requireVerifiedEmail: config.accounts.requireVerifiedEmail }),
   };
   return {

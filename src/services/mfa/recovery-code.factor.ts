@@ -7,6 +7,7 @@ import { hashRecoveryCode, normaliseRecoveryCode } from './recovery-codes.ts';
 /** One of the account's single-use recovery codes; each use is audited and mailed to the owner. */
 export function createRecoveryCodeFactor(deps: {
   recoveryCodes: RecoveryCodeStore;
+  recoveryCodeKey: string;
   throttle: Throttle;
   audit: AuditTrail;
   /** Tells the owner a code was used and how many are left. */
@@ -24,7 +25,7 @@ export function createRecoveryCodeFactor(deps: {
       }
       const normalised = normaliseRecoveryCode(code);
       // consume() is atomic: a code used twice at once works once.
-      if (!normalised || !(await recoveryCodes.consume(accountId, hashRecoveryCode(accountId, normalised)))) {
+      if (!normalised || !(await recoveryCodes.consume(accountId, hashRecoveryCode(deps.recoveryCodeKey, accountId, normalised)))) {
         await audit.record('second_factor', 'failure', origin, { accountId, clientId, details: { method: 'recovery_code' } });
         if (reservation.lastAttempt) await audit.record('lockout', 'blocked', origin, { accountId, clientId, details: { step: 'second-factor' } });
         return { outcome: 'failed' };

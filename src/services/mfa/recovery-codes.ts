@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 
 /** Ten codes, as GitHub and Google give: enough for years of lost phones, few enough to store on paper. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -20,9 +20,11 @@ export function normaliseRecoveryCode(input: string): string | undefined {
 }
 
 /**
- * The stored form of a code. The codes are random and long, so a fast hash is enough (no
- * password-hashing cost needed); the account id in the input keeps equal codes of two accounts apart.
+ * The stored form of a code: HMAC-SHA-256 under a server key (`recovery-code-hash-key` in the
+ * store's secrets, sealed with KEYWARD_ENCRYPTION_KEY when set), so that a copy of the database
+ * alone cannot test guesses offline. The codes are random and long, so a fast keyed hash is
+ * enough (no password-hashing cost); the account id keeps equal codes of two accounts apart.
  */
-export function hashRecoveryCode(accountId: string, normalisedCode: string): string {
-  return createHash('sha256').update(`keyward-recovery-code\0${accountId}\0${normalisedCode}`).digest('base64url');
+export function hashRecoveryCode(key: string, accountId: string, normalisedCode: string): string {
+  return createHmac('sha256', key).update(`${accountId}\0${normalisedCode}`).digest('base64url');
 }

@@ -10,6 +10,14 @@ export interface SignInProgress {
   accountId: string;
   /** RFC 8176 method references passed so far. */
   amr: string[];
+  /** The step the sign-in waits at: a factor is accepted only at its own step. */
+  step: 'second_factor' | 'enrol';
+  /**
+   * A first factor was given in this interaction (not merely an earlier browser session, as in
+   * a step-up): only then may the account enrol a factor here, since enrolling is a change to how
+   * it signs in, which a stale session alone must not make.
+   */
+  fresh: boolean;
 }
 
 /**
@@ -24,7 +32,7 @@ export function createSignInProgress(records: OidcRecordStore, clock: Clock) {
     async find(uid: string): Promise<SignInProgress | undefined> {
       const record = await records.find(PROGRESS, uid);
       if (!record || typeof record.accountId !== 'string' || !Array.isArray(record.amr)) return undefined;
-      return { accountId: record.accountId, amr: record.amr.map(String) };
+      return { accountId: record.accountId, amr: record.amr.map(String), step: record.step === 'enrol' ? 'enrol' : 'second_factor', fresh: record.fresh === true };
     },
     async drop(uid: string): Promise<void> {
       await records.destroy(PROGRESS, uid);

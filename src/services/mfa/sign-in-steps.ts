@@ -45,7 +45,8 @@ export function createSignInSteps(deps: {
   return {
     requiredFor,
 
-    async decide(uid: string, request: { clientRequiresMfa: boolean; acrValues: string | undefined }, accountId: string, amr: string[]): Promise<StepDecision> {
+    /** `fresh`: the first factor was given in this interaction (false for a step-up from a session). */
+    async decide(uid: string, request: { clientRequiresMfa: boolean; acrValues: string | undefined }, accountId: string, amr: string[], fresh: boolean): Promise<StepDecision> {
       const { acrValues } = request;
       const required = await requiredFor({ accountId, clientRequiresMfa: request.clientRequiresMfa, acrValues });
       const next = nextStep({ amr, hasSecondFactor: await deps.authenticators.hasSecondFactor(accountId), required });
@@ -53,7 +54,7 @@ export function createSignInSteps(deps: {
         await progress.drop(uid);
         return { step: 'done', login: { accountId, amr, acr: acrFor(amr, acrValues) } };
       }
-      await progress.save(uid, { accountId, amr });
+      await progress.save(uid, { accountId, amr, step: next.step, fresh });
       return next;
     },
   };

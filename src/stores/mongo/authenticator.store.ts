@@ -63,6 +63,12 @@ export function createMongoAuthenticatorStore(models: MongoModels, clock: Clock)
     async sweepUnconfirmed(before) {
       return (await authenticators.deleteMany({ confirmed: false, createdAt: { $lt: before } })).deletedCount;
     },
+    async listTotp() {
+      return (await authenticators.find({ kind: 'totp' }).sort({ createdAt: 1, _id: 1 }).lean()).map((d) => toAuthenticator(d)!);
+    },
+    async replaceSecret(id, expected, secret) {
+      return (await authenticators.updateOne({ _id: stringEquals(id), secret: stringEquals(expected) }, { $set: { secret } })).modifiedCount === 1;
+    },
   };
 }
 

@@ -60,6 +60,8 @@ export function createSqliteAuthenticatorStore(db: DatabaseSync, clock: Clock): 
   const remove = db.prepare('DELETE FROM authenticators WHERE account_id = ? AND id = ?');
   const removeAll = db.prepare('DELETE FROM authenticators WHERE account_id = ?');
   const sweep = db.prepare('DELETE FROM authenticators WHERE confirmed = 0 AND created_at < ?');
+  const allTotp = db.prepare(`SELECT ${COLUMNS} FROM authenticators WHERE kind = 'totp' ORDER BY created_at, rowid`);
+  const replaceSecret = db.prepare('UPDATE authenticators SET secret = ? WHERE id = ? AND secret = ?');
 
   return {
     async create(a) {
@@ -75,6 +77,12 @@ export function createSqliteAuthenticatorStore(db: DatabaseSync, clock: Clock): 
     },
     async findByCredentialId(credentialId) {
       return toAuthenticator(byCredentialId.get(credentialId));
+    },
+    async listTotp() {
+      return allTotp.all().map((row) => toAuthenticator(row)!);
+    },
+    async replaceSecret(id, expected, secret) {
+      return replaceSecret.run(secret, id, expected).changes === 1;
     },
     async listForAccount(accountId) {
       return forAccount.all(accountId).map((row) => toAuthenticator(row)!);
