@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { ACR_MULTI_FACTOR } from '../../src/services/mfa/mfa-policy.ts';
-import { ageSessions, passwordStep } from '../helpers/mfa-flow.ts';
+import { ageSessions, enrolTotp, nextCode, passwordStep } from '../helpers/mfa-flow.ts';
 import { mailsTo } from '../helpers/mailbox.ts';
 import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
@@ -136,6 +136,21 @@ describe('passkeys', () => {
     const options = await (await browser.postForm(url(`/interaction/${uid}/passkey/options`), { _csrf: csrf })).json() as { challenge: string };
     const forged = await browser.postForm(url(`/interaction/${uid}/passkey`), { _csrf: csrf, credential: JSON.stringify(malloryKey.authenticate({ challenge: options.challenge })) });
     expect(forged.status).toBe(401);
+  });
+
+  it('with a second factor on, re-authenticates with that factor, not the password alone', async () => {
+    const agent = await signedInAgent('sudo-mfa@example.com');
+    const secret = await enrolTotp(keyward, 'sudo-mfa@example.com');
+    await ageSessions(keyward, 'sudo-mfa@example.com', 3600);
+    const page = await (await agent.get(url('/account/reauthenticate'))).text();
+    expect(page).not.toContain('name="password"');
+    const csrf = csrfTokenIn(page);
+    expect((await agent.postForm(url('/account/reauthenticate/password'), { _csrf: csrf, password: PASSWORD })).status).toBe(401);
+    expect((await agent.postForm(url('/account/security/recovery-codes'), { _csrf: csrf })).status).toBe(303);
+    expect((await agent.postForm(url('/account/reauthenticate/totp'), { _csrf: csrf, code: nextCode(secret) })).status).toBe(303);
+    const codes = await agent.postForm(url('/account/security/recovery-codes'), { _csrf: csrf });
+    expect(codes.status).toBe(200);
+    expect(await codes.text()).toContain('Save your recovery codes');
   });
 
   it('asks for a recent authentication before a change, then accepts the password on the re-authentication page', async () => {

@@ -49,7 +49,8 @@ export function accountSecurityRoutes(deps: {
     ctx.type = 'html';
     ctx.body = await render('reauthenticate', page(ctx, 'Confirm it is you'), {
       csrfToken: csrfToken(ctx), errors,
-      hasPassword: Boolean(account.passwordHash), hasTotp: factors.some((a) => a.kind === 'totp'), hasPasskey: factors.some((a) => a.kind === 'passkey'),
+      // With a second factor on, the password alone does not confirm a change: the factor does.
+      hasPassword: Boolean(account.passwordHash) && factors.length === 0, hasTotp: factors.some((a) => a.kind === 'totp'), hasPasskey: factors.some((a) => a.kind === 'passkey'),
     });
   };
   const showTotpEnrolment = async (ctx: KeywardContext, account: AccountRecord, id: string | undefined, errors: FormErrors = NO_ERRORS) => {

@@ -43,7 +43,7 @@ export function createMfaServices(deps: { config: Config; stores: Stores; clock:
     mfaRequiredFor,
     factors,
     steps: createSignInSteps({ accounts: stores.accounts, authenticators, progress, mfa: config.mfa }),
-    reauthentication: createReauthentication({ records: stores.oidcRecords, accounts: deps.accounts, accountStore: stores.accounts, throttle, audit, clock, webauthn, factors }),
+    reauthentication: createReauthentication({ records: stores.oidcRecords, accounts: deps.accounts, accountStore: stores.accounts, throttle, audit, clock, webauthn, factors, hasSecondFactor: authenticators.hasSecondFactor }),
   };
 }
 

@@ -22,7 +22,8 @@ export type ReauthenticationProof = { password: string } | { code: string } | { 
 
 /**
  * Re-asks a signed-in person for a factor before a sensitive change (adding or removing a
- * factor, new recovery codes), so that a browser left signed in is not enough. A success is
+ * factor, new recovery codes), so that a browser left signed in is not enough: the password, or,
+ * once the account has a second factor, that factor (a passkey or an app code). A success is
  * remembered server-side for the session, for RECENT_AUTHENTICATION_MS.
  */
 export function createReauthentication(deps: {
@@ -34,11 +35,14 @@ export function createReauthentication(deps: {
   clock: Clock;
   webauthn: WebAuthn;
   factors: { totp: SignInFactor<{ code: string }>; passkey: SignInFactor<{ assertion: string; ceremony: string }> };
+  hasSecondFactor: (accountId: string) => Promise<boolean>;
 }) {
   const { records, clock, audit } = deps;
   const ceremony = (session: SignedInSession) => `reauth:${session.sessionId}`;
 
   const withPassword = async (session: SignedInSession, password: string, origin: RequestOrigin): Promise<FactorOutcome> => {
+    // With a second factor on, the password alone is not enough to change how the account signs in.
+    if (await deps.hasSecondFactor(session.accountId)) return { outcome: 'failed' };
     const reservation = await deps.throttle.reserveStep('reauthenticate', session.accountId, origin.ip);
     if (reservation.blocked) return { outcome: 'throttled', retryAfterSeconds: reservation.blocked.retryAfterSeconds };
     const account = await deps.accountStore.findById(session.accountId);
