@@ -10,7 +10,7 @@ import { canonicalOrigin } from './http/middleware/koa-canonical-origin.ts';
 import { errorHandler } from './http/middleware/koa-error-handler.ts';
 import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
-import { accountPageRoutes } from './http/routes/account-page.routes.ts';
+import { accountCenterRoutes } from './http/routes/account-center.routes.ts';
 import { accountSecurityRoutes } from './http/routes/account-security.routes.ts';
 import { signInStepsRoutes } from './http/routes/sign-in-steps.routes.ts';
 import { accountRoutes } from './http/routes/account.routes.ts';
@@ -64,7 +64,7 @@ export function createApp(container: Container): Koa<KeywardState> {
     interactionRoutes({ interactions: container.interactions, federation: container.federation, render, uiSession, registrationEnabled }),
     // Routes of a feature that is not configured are not mounted at all.
     ...(config.federation.upstreams.length > 0 ? [federationRoutes({ federation: container.federation, interactions: container.interactions, render, uiSession, issuer: config.issuer })] : []),
-    accountPageRoutes({ interactions: container.interactions, federation: container.federation, render, uiSession }),
+    accountCenterRoutes({ interactions: container.interactions, center: container.accountCenter, federation: container.federation, reauthentication: container.mfa.reauthentication, accounts: container.stores.accounts, render, uiSession }),
     signInStepsRoutes({ interactions: container.interactions, federation: container.federation, authenticators: container.mfa.authenticators, accounts: container.stores.accounts, render, uiSession }),
     accountSecurityRoutes({ interactions: container.interactions, authenticators: container.mfa.authenticators, reauthentication: container.mfa.reauthentication, accounts: container.stores.accounts, mfaRequiredFor: container.mfa.mfaRequiredFor, render, uiSession }),
     accountRoutes({ registration: container.registration, passwordReset: container.passwordReset, render, uiSession, registrationEnabled }),

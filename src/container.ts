@@ -14,6 +14,7 @@ import { ProtocolEngineHolder, type ProtocolEngineDeps } from './oidc/protocol-e
 import type { Provider } from './oidc/provider.ts';
 import { createAccountMail, type AccountMail } from './services/account-mail.service.ts';
 import { createMfaServices, type MfaServices } from './services/mfa/mfa.module.ts';
+import { createAccountCenter, type AccountCenter } from './services/account-center/account-center.module.ts';
 import { createAccountService, type AccountService } from './services/accounts.service.ts';
 import { createApiRegistry, type ApiRegistry } from './services/apis.service.ts';
 import { createAuditTrail, type AuditTrail } from './services/audit.service.ts';
@@ -57,6 +58,7 @@ export interface Container {
   readonly registration: RegistrationService;
   readonly passwordReset: PasswordResetService;
   readonly mfa: MfaServices;
+  readonly accountCenter: AccountCenter;
   readonly federation: FederationService;
   /** The provider of the current key set (it is replaced when the keys change). */
   readonly provider: Provider;
@@ -106,6 +108,7 @@ interface AccountServices {
   passwordReset: PasswordResetService;
   mailOutbox: MailOutbox;
   mfa: MfaServices;
+  accountCenter: AccountCenter;
 }
 
 async function buildAccountServices(config: Config, stores: Stores, clock: Clock, logger: Logger, metrics: Metrics): Promise<AccountServices> {
@@ -122,6 +125,7 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
     verificationTtlSeconds: config.accounts.emailVerificationTtl,
   });
   const mfa = createMfaServices({ config, stores, clock, throttle, audit, mail, accounts, recoveryCodeKey: await stores.secrets.getOrCreate('recovery-code-hash-key', randomToken(32)) });
+  const accountCenter = createAccountCenter({ config, stores, clock, accounts, passwords, throttle, audit, mail, mailer: mailOutbox });
   const ownership = createEmailOwnership({ accounts: stores.accounts, identities: stores.federatedIdentities, oidcRecords: stores.oidcRecords, authenticators: stores.authenticators, recoveryCodes: stores.recoveryCodes, mail, audit });
   return {
     passwords,
@@ -129,6 +133,7 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
     audit,
     mailOutbox,
     mfa,
+    accountCenter,
     signIn: createSignInService({ accounts, accountStore: stores.accounts, throttle, audit, requireVerifiedEmail: config.accounts.requireVerifiedEmail }),
     registration: createRegistrationService({ accounts: stores.accounts, passwords, links, mail, throttle, audit, ownership, verificationTtlSeconds: config.accounts.emailVerificationTtl }),
     passwordReset: createPasswordResetService({ accounts: stores.accounts, oidcRecords: stores.oidcRecords, passwords, links, mail, throttle, audit, ownership }),
@@ -183,6 +188,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
         jwksMaxAgeSeconds: config.keys.jwksMaxAgeSeconds,
         trustProxy: config.http.trustProxy,
         clientAuthThrottle: { store: stores.throttle, limits: config.clientAuthThrottle, now: () => clock.now() },
+        sessionSeen: services.accountCenter.devices.seen,
       },
       accounts: services.accounts,
       signIn: services.signIn,
@@ -206,6 +212,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
       registration: services.registration,
       passwordReset: services.passwordReset,
       mfa: services.mfa,
+      accountCenter: services.accountCenter,
       federation: createFederationService({
         clients: createUpstreamClients(config.federation.upstreams),
         accounts: stores.accounts,

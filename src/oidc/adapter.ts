@@ -1,3 +1,4 @@
+import { revokeGrant } from '../services/account-sessions.service.ts';
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import { epochSeconds, type Clock } from '../lib/clock.ts';
 import type { ClientStore, OidcPayload, OidcRecordStore } from '../stores/types.ts';
@@ -16,7 +17,6 @@ export interface AdapterOptions {
 }
 
 /** Models whose records belong to a grant and die with it (oidc-provider lib/helpers/revoke.js). */
-const GRANT_MEMBERS = ['AccessToken', JWT_ACCESS_TOKEN_MODEL, 'RefreshToken', 'AuthorizationCode'];
 
 /**
  * oidc-provider's storage adapter, written once against OidcRecordStore
@@ -65,7 +65,7 @@ export function createOidcAdapterFactory(store: OidcRecordStore, clock: Clock, o
   };
 
   const revokeFamily = async (grantId: string) => {
-    await Promise.all([...GRANT_MEMBERS.map((model) => store.revokeByGrantId(model, grantId)), store.destroy('Grant', grantId)]);
+    await revokeGrant(store, grantId);
   };
 
   return (model: string): Adapter => (model === 'Client' ? clientAdapter(options.clients) : {

@@ -53,7 +53,9 @@ export function createSecurityEventSink(logger: Logger, metrics: Metrics): Secur
   };
 }
 
-export function subscribeProviderEvents(provider: Provider, logger: Logger, security: SecurityEventSink, metrics: Metrics): void {
+type SessionSeen = (input: { sessionId: string; accountId: string; ip: string; userAgent: string }) => Promise<void>;
+
+export function subscribeProviderEvents(provider: Provider, logger: Logger, security: SecurityEventSink, metrics: Metrics, sessionSeen?: SessionSeen): void {
   const log = logger.child({ module: 'oidc' });
   const requestLogger = (ctx: unknown): Logger => (ctx as Ctx)?.state?.log ?? log;
   // The typings list these events per name; one loop over them needs the plain EventEmitter signature.
@@ -91,6 +93,14 @@ export function subscribeProviderEvents(provider: Provider, logger: Logger, secu
   });
   on('grant.revoked', (ctx: unknown, grantId: string) => {
     requestLogger(ctx).info({ event: 'grant.revoked', grantId }, 'grant revoked');
+  });
+  // Each sign-in to an app through a browser session: the account center lists where from.
+  on('authorization.success', (ctx: unknown) => {
+    const { oidc, ip, headers } = ctx as KoaContextWithOIDC;
+    const session = oidc?.session;
+    if (!sessionSeen || !session?.accountId || !session.uid) return;
+    sessionSeen({ sessionId: session.uid, accountId: session.accountId, ip: ip || 'unknown', userAgent: String(headers['user-agent'] ?? '') })
+      .catch((error: unknown) => requestLogger(ctx).warn({ err: error }, 'could not record the session\'s device'));
   });
   on('backchannel.success', (ctx: unknown, client: { clientId: string }) => {
     requestLogger(ctx).info({ event: 'backchannel.success', clientId: client.clientId }, 'back-channel logout delivered');

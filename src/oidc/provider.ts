@@ -30,6 +30,8 @@ export interface ProviderExtras {
   revokeRefreshTokensOnLogout: boolean;
   /** Store-backed limits on failed client authentication (client-auth-throttle.ts). */
   clientAuthThrottle: ClientAuthThrottleDeps;
+  /** A browser session signed in to an app: where from, for the account center's device list. */
+  sessionSeen: (input: { sessionId: string; accountId: string; ip: string; userAgent: string }) => Promise<void>;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function createProvider(issuer: string, deps: ProviderConfiguration
   // After the exact-method rules, so that a secret sent the wrong way counts as a failure too.
   throttleClientAuthentication(provider, extras.clientAuthThrottle, extras.logger);
   provider.use(protocolMiddleware(extras.jwtAccessTokens, extras.jwksMaxAgeSeconds, deps.accountClaims));
-  subscribeProviderEvents(provider, extras.logger, extras.security, extras.metrics);
+  subscribeProviderEvents(provider, extras.logger, extras.security, extras.metrics, extras.sessionSeen);
   // oidc-provider revokes a grant at logout unless its session authorization "persists logout"
   // (lib/actions/end_session.js), which it derives from expiresWithSession; Keyward decides
   // it from LOGOUT_REVOKES_REFRESH_TOKENS instead, once the code has been issued.

@@ -25,6 +25,11 @@ export interface OidcRecordStore {
   listByGrantId(model: string, grantId: string): Promise<{ id: string; payload: OidcPayload }[]>;
   /** Deletes every record of `models` that belongs to the account (sessions, grants, tokens); returns how many. */
   revokeByAccountId(accountId: string, models: readonly string[]): Promise<number>;
+  /**
+   * Every live record of `model` that belongs to the account (its `accountId`), with its id; at most
+   * `limit` (none when `limit` < 1), in id order (records carry no creation time the store can sort by).
+   */
+  listByAccountId(model: string, accountId: string, limit: number): Promise<{ id: string; payload: OidcPayload }[]>;
   /** Physically removes expired records; returns how many. */
   sweepExpired(): Promise<number>;
 }
@@ -228,6 +233,13 @@ export interface AccountStore {
   markEmailVerified(id: string): Promise<void>;
   setDisabled(id: string, disabled: boolean): Promise<void>;
   setRoles(id: string, roles: string[]): Promise<void>;
+  /**
+   * Changes the address (and its normalised key), verified or not; resolves false when another
+   * account has the normalised address already.
+   */
+  setEmail(id: string, email: string, emailVerified: boolean): Promise<boolean>;
+  /** Deletes the account record; resolves false when there is none. */
+  remove(id: string): Promise<boolean>;
   /** Updates the profile claims an upstream provides (only the fields given). */
   updateProfile(id: string, profile: { name?: string | undefined; picture?: string | undefined; emailVerified?: boolean }): Promise<void>;
   /** Oldest first. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Stores, StoredSigningKey } from '../../src/stores/types.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { describeAccountCenterStoreContract } from './account-center-contract.ts';
 import { describeMfaStoreContract } from './mfa-store-contract.ts';
 
 export interface BackendUnderTest {
@@ -534,6 +535,7 @@ export function describeStoreContract(backendName: string, createBackend: () => 
     });
 
     describeMfaStoreContract(() => ({ stores, clock, openSecondConnection: () => backend.openSecondConnection(clock) }));
+    describeAccountCenterStoreContract(() => ({ stores, clock }));
 
     describe('lifecycle', () => {
       it('migrates idempotently and answers ping', async () => {

@@ -149,6 +149,15 @@ describe('fuzzing every endpoint', () => {
       ['/account/reauthenticate/password', ['password'], signedIn, signedInCsrf],
       ['/account/reauthenticate/totp', ['code'], signedIn, signedInCsrf],
       ['/account/reauthenticate/passkey', ['credential'], signedIn, signedInCsrf],
+      // The account center (sign-out and deletion last: they end the session the others use).
+      ['/account/profile', ['name', 'picture'], signedIn, signedInCsrf],
+      ['/account/email', ['email'], signedIn, signedInCsrf],
+      ['/account/email/confirm', ['token'], signedIn, signedInCsrf],
+      ['/account/email/undo', ['token'], signedIn, signedInCsrf],
+      ['/account/password', ['current_password', 'password', 'password_confirmation', 'end_other_sessions'], signedIn, signedInCsrf],
+      ['/account/apps/revoke', ['grant'], signedIn, signedInCsrf],
+      ['/account/sessions/sign-out', ['session'], signedIn, signedInCsrf],
+      ['/account/delete', ['confirm'], signedIn, signedInCsrf],
     ];
     for (const [path, fields, as, token] of forms) {
       await fc.assert(fc.asyncProperty(bodyOf(fields), fc.boolean(), async (body, withCsrf) => {
@@ -156,7 +165,7 @@ describe('fuzzing every endpoint', () => {
       }), { numRuns: RUNS });
     }
     await fc.assert(fc.asyncProperty(query(['method', 'passkey']), async (q) => {
-      for (const path of [`/interaction/${uid}/second-factor`, `/interaction/${uid}/enrol`, '/account/security', '/account/reauthenticate']) {
+      for (const path of [`/interaction/${uid}/second-factor`, `/interaction/${uid}/enrol`, '/account/security', '/account/reauthenticate', '/account/sessions', '/account/apps', '/account/password', '/account/email/confirm', '/account/email/undo']) {
         await probe(`GET ${path.replace(/interaction\/[\w-]+/, 'interaction/:uid')}`, `${keyward.issuer}${path}?${q}`, {}, path.startsWith('/account') ? signedIn : halfway);
       }
     }), { numRuns: RUNS });

@@ -3,7 +3,8 @@ import type { Middleware } from 'koa';
 import type { RenderPage } from '../../lib/view-renderer.ts';
 import type { InteractionService } from '../../oidc/interactions.ts';
 import type { AuthenticatorsService, EnrolmentResult } from '../../services/mfa/authenticators.service.ts';
-import type { Reauthentication, ReauthenticationProof, SignedInSession } from '../../services/mfa/reauthentication.service.ts';
+import type { Reauthentication, ReauthenticationProof } from '../../services/mfa/reauthentication.service.ts';
+import { accountAccess } from '../account-access.ts';
 import type { AccountRecord, AccountStore } from '../../stores/types.ts';
 import { field, formErrors, NO_ERRORS, parseForm, tooManyRequests, type FormErrors } from '../forms.ts';
 import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
@@ -30,16 +31,7 @@ export function accountSecurityRoutes(deps: {
   const { authenticators, reauthentication, render } = deps;
   const router = new Router<KeywardState>({ prefix: '/account' });
   const page = (ctx: KeywardContext, title: string) => ({ title, requestId: ctx.state.requestId, scripts: ['passkey.js'] });
-  const signedIn = async (ctx: KeywardContext): Promise<{ session: SignedInSession; account: AccountRecord } | undefined> => {
-    const session = await deps.interactions.currentSession({ req: ctx.req, res: ctx.res, secure: ctx.secure });
-    const account = session && await deps.accounts.findById(session.accountId);
-    return session && account && !account.disabled ? { session, account } : undefined;
-  };
-  const notSignedIn = async (ctx: KeywardContext) => {
-    ctx.status = 401;
-    ctx.type = 'html';
-    ctx.body = await render('account', { title: 'Your account', requestId: ctx.state.requestId }, { signedIn: false, identities: [], csrfToken: csrfToken(ctx), message: undefined });
-  };
+  const access = accountAccess({ interactions: deps.interactions, accounts: deps.accounts, reauthentication, render });
   const showSecurity = async (ctx: KeywardContext, account: AccountRecord, message?: string) => {
     ctx.type = 'html';
     ctx.body = await render('security', page(ctx, 'Sign-in and security'), securityViewModel(csrfToken(ctx), await authenticators.list(account.id), await authenticators.remainingRecoveryCodes(account.id), deps.mfaRequiredFor(account), message));
@@ -67,40 +59,21 @@ export function accountSecurityRoutes(deps: {
     ctx.body = await render('recovery-codes', { title: 'Save your recovery codes', requestId: ctx.state.requestId }, { codes: result.recoveryCodes, continueUrl: '/account/security' });
   };
 
-  /** A change: signed in, and authenticated recently (else off to confirm it is them). */
-  const change = (handler: (ctx: KeywardContext, who: { session: SignedInSession; account: AccountRecord }) => Promise<void>) =>
-    async (ctx: KeywardContext) => {
-      const who = await signedIn(ctx);
-      if (!who) return notSignedIn(ctx);
-      if (!(await reauthentication.isRecent(who.session))) {
-        ctx.status = 303;
-        return ctx.redirect('/account/reauthenticate');
-      }
-      return handler(ctx, who);
-    };
+  const change = access.recent;
 
   router.use(deps.uiSession, async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
 
-  router.get('/security', async (ctx) => {
-    const who = await signedIn(ctx);
-    return who ? showSecurity(ctx, who.account) : notSignedIn(ctx);
-  });
-
-  router.get('/reauthenticate', async (ctx) => {
-    const who = await signedIn(ctx);
-    return who ? showReauthentication(ctx, who.account) : notSignedIn(ctx);
-  });
+  router.get('/security', access.signedIn(async (ctx, { account }) => showSecurity(ctx, account)));
+  router.get('/reauthenticate', access.signedIn(async (ctx, { account }) => showReauthentication(ctx, account)));
   for (const [path, proofOf] of [
     ['password', (ctx: KeywardContext): ReauthenticationProof => ({ password: field(ctx, 'password').slice(0, 1024) })],
     ['totp', (ctx: KeywardContext): ReauthenticationProof => ({ code: field(ctx, 'code').slice(0, 64) })],
     ['passkey', (ctx: KeywardContext): ReauthenticationProof => ({ assertion: field(ctx, 'credential').slice(0, 32_768) })],
   ] as const) {
-    router.post(`/reauthenticate/${path}`, parseForm, verifyCsrf(), async (ctx) => {
-      const who = await signedIn(ctx);
-      if (!who) return notSignedIn(ctx);
+    router.post(`/reauthenticate/${path}`, parseForm, verifyCsrf(), access.signedIn(async (ctx, who) => {
       const outcome = await reauthentication.confirm(who.session, proofOf(ctx), originOf(ctx));
       if (outcome.outcome === 'passed') {
         ctx.status = 303;
@@ -109,13 +82,11 @@ export function accountSecurityRoutes(deps: {
       if (outcome.outcome === 'throttled') return showReauthentication(ctx, who.account, formErrors({}, tooManyRequests(ctx, outcome.retryAfterSeconds)));
       ctx.status = 401;
       return showReauthentication(ctx, who.account, formErrors({}, WRONG));
-    });
+    }));
   }
-  router.post('/reauthenticate/passkey/options', parseForm, verifyCsrf(), async (ctx) => {
-    const who = await signedIn(ctx);
-    if (!who) return notSignedIn(ctx);
+  router.post('/reauthenticate/passkey/options', parseForm, verifyCsrf(), access.signedIn(async (ctx, who) => {
     ctx.body = await reauthentication.passkeyOptions(who.session, (await authenticators.list(who.account.id)).filter((a) => a.kind === 'passkey'));
-  });
+  }));
 
   router.post('/security/totp/start', parseForm, verifyCsrf(), change(async (ctx, { account }) => showTotpEnrolment(ctx, account, undefined)));
   router.post('/security/totp', parseForm, verifyCsrf(), change(async (ctx, { account }) => {

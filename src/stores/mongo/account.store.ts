@@ -36,6 +36,17 @@ export function createMongoAccountStore(models: MongoModels, clock: Clock): Acco
     markEmailVerified: (id) => set(id, { emailVerified: true }),
     setDisabled: (id, disabled) => set(id, { disabled }),
     setRoles: (id, roles) => set(id, { roles }),
+    async setEmail(id, email, emailVerified) {
+      try {
+        const result = await accounts.updateOne({ _id: id }, { $set: { email: email.trim(), emailNormalized: normalizeEmail(email), emailVerified, updatedAt: clock.now() } });
+        return result.matchedCount === 1;
+      } catch (error) {
+        // The unique index on the normalised email: another account has that address.
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    },
+    remove: async (id) => (await accounts.deleteOne({ _id: id })).deletedCount === 1,
     async updateProfile(id, profile) {
       const fields: Partial<AccountDoc> = {};
       if (profile.name !== undefined) fields.name = profile.name;

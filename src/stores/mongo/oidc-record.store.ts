@@ -57,6 +57,14 @@ export function createMongoOidcRecordStore(models: MongoModels, clock: Clock): O
       const docs = await oidcRecords.find({ model, grantId: stringEquals(grantId), ...live() }, { id: 1, payload: 1, consumedAt: 1 }).lean();
       return docs.map((doc) => ({ id: doc.id, payload: toPayload(doc)! }));
     },
+    async listByAccountId(model, accountId, limit) {
+      const max = Math.floor(limit);
+      // limit(0) would mean "no limit" to MongoDB; "at most 0" means none.
+      if (!(max > 0)) return [];
+      // Served by the partial `accountId` index (stringEquals makes the query imply its filter).
+      const docs = await oidcRecords.find({ model, accountId: stringEquals(accountId), ...live() }, { id: 1, payload: 1, consumedAt: 1 }).sort({ id: 1 }).limit(max).lean();
+      return docs.map((doc) => ({ id: doc.id, payload: toPayload(doc)! }));
+    },
     async revokeByAccountId(accountId, models) {
       return (await oidcRecords.deleteMany({ accountId: stringEquals(accountId), model: { $in: [...models] } })).deletedCount;
     },

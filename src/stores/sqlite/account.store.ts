@@ -55,6 +55,10 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
   const list = db.prepare(`SELECT ${COLUMNS} FROM accounts ORDER BY created_at, id LIMIT ? OFFSET ?`);
   const disable = db.prepare('UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ?');
   const verified = db.prepare('UPDATE accounts SET email_verified = 1, updated_at = ? WHERE id = ?');
+  // OR IGNORE: a row whose new address another account holds (the unique email_normalized) is
+  // left as it was and counts no change, instead of raising — the same race decided by the index.
+  const email = db.prepare('UPDATE OR IGNORE accounts SET email = ?, email_normalized = ?, email_verified = ?, updated_at = ? WHERE id = ?');
+  const remove = db.prepare('DELETE FROM accounts WHERE id = ?');
 
   return {
     async create(account) {
@@ -83,6 +87,12 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
     },
     async setRoles(id, newRoles) {
       roles.run(JSON.stringify(newRoles), clock.now(), id);
+    },
+    async setEmail(id, address, emailVerified) {
+      return email.run(address.trim(), normalizeEmail(address), emailVerified ? 1 : 0, clock.now(), id).changes === 1;
+    },
+    async remove(id) {
+      return remove.run(id).changes === 1;
     },
     async updateProfile(id, changes) {
       profile.run({ id, now: clock.now(), name: changes.name ?? null, picture: changes.picture ?? null, verified: changes.emailVerified === undefined ? null : changes.emailVerified ? 1 : 0 });

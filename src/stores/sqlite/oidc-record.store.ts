@@ -26,6 +26,8 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
   const destroy = db.prepare('DELETE FROM oidc_records WHERE model = ? AND id = ?');
   const revokeByGrantId = db.prepare('DELETE FROM oidc_records WHERE model = ? AND grant_id = ?');
   const listByGrantId = db.prepare(`SELECT id, payload, consumed_at FROM oidc_records WHERE model = ? AND grant_id = ? AND ${LIVE}`);
+  // The account_id index finds the account's rows; the model and the time are checked on those.
+  const listByAccount = db.prepare(`SELECT id, payload, consumed_at FROM oidc_records WHERE account_id = ? AND model = ? AND ${LIVE} ORDER BY id LIMIT ?`);
   const revokeByAccount = db.prepare('DELETE FROM oidc_records WHERE account_id = ? AND model IN (SELECT value FROM json_each(?))');
   const sweep = db.prepare('DELETE FROM oidc_records WHERE expires_at IS NOT NULL AND expires_at <= ?');
 
@@ -66,6 +68,12 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
     },
     async listByGrantId(model, grantId) {
       return (listByGrantId.all(model, grantId, clock.now()) as unknown as (Row & { id: string })[]).map((row) => ({ id: row.id, payload: toPayload(row)! }));
+    },
+    async listByAccountId(model, accountId, limit) {
+      const max = Math.floor(limit);
+      // LIMIT -1 would mean "no limit" to SQLite; "at most 0" means none.
+      if (!(max > 0)) return [];
+      return (listByAccount.all(accountId, model, clock.now(), max) as unknown as (Row & { id: string })[]).map((row) => ({ id: row.id, payload: toPayload(row)! }));
     },
     async revokeByAccountId(accountId, models) {
       return Number(revokeByAccount.run(accountId, JSON.stringify(models)).changes);
