@@ -16,7 +16,7 @@ import { createAccountMail, type AccountMail } from './services/account-mail.ser
 import { createMfaServices, type MfaServices } from './services/mfa/mfa.module.ts';
 import { createAccountCenter, type AccountCenter } from './services/account-center/account-center.module.ts';
 import { createAccountService, type AccountService } from './services/accounts.service.ts';
-import { createApiRegistry, type ApiRegistry } from './services/apis.service.ts';
+import { createApiRegistry } from './services/apis.service.ts';
 import { createAuditTrail, type AuditTrail } from './services/audit.service.ts';
 import { loadClientsFile } from './services/clients.service.ts';
 import { resolveCookieSecrets } from './services/cookie-secrets.service.ts';
@@ -33,7 +33,7 @@ import { createPasswordResetService, type PasswordResetService } from './service
 import { createPasswordHasher, type PasswordHasher } from './services/passwords.service.ts';
 import { createRegistrationService, type RegistrationService } from './services/registration.service.ts';
 import { createSignInService, type SignInService } from './services/sign-in.service.ts';
-import { createKeyRotation, type KeyRotation, type KeyRotationPolicy } from './services/key-rotation.service.ts';
+import { createKeyRotation, keyRotationPolicy, type KeyRotation } from './services/key-rotation.service.ts';
 import { loadSigningKeys } from './services/signing-keys.service.ts';
 import { createThrottle } from './services/throttle.service.ts';
 import { startMaintenance } from './maintenance.ts';
@@ -180,6 +180,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
         fetch: createOutboundFetch({ allowPrivateNetworks: config.outbound.allowPrivateNetworks, ...BACKCHANNEL_DELIVERY }, logger),
         pages: createProviderPages(render),
         mfaRequired: services.mfa.steps.requiredFor,
+        existingGrants: { records: stores.oidcRecords, audit: services.audit },
       },
       extras: {
         logger, security, metrics, audit: services.audit,
@@ -250,17 +251,6 @@ export function clientSecretHashKey(stores: Stores): Promise<string> {
   return stores.secrets.getOrCreate('client-secret-hash-key', randomToken(32));
 }
 
-/**
- * A next key is published for JWKS_MAX_AGE + the refresh period before it may sign; a previous
- * key stays published until every token it signed has expired (the longest lifetime of an ID
- * token or access token, any API's included) + the refresh period.
- */
-export function keyRotationPolicy(config: Config, apis: ApiRegistry): KeyRotationPolicy {
-  const refreshMs = config.keys.refreshSeconds * 1000;
-  const apiTtls = apis.all.map((api) => api.access_token_ttl ?? 0);
-  const longestTokenSeconds = Math.max(config.ttl.idToken, config.ttl.accessToken, ...apiTtls);
-  return { minNextPublishedMs: config.keys.jwksMaxAgeSeconds * 1000 + refreshMs, retireAfterMs: longestTokenSeconds * 1000 + refreshMs };
-}
 
 /** What the keyward CLI works with: the store and the services operators use, no server. */
 export interface OperatorContext {

@@ -4,6 +4,7 @@ import { OPENID_SCOPES, type ApiRegistry } from '../services/apis.service.ts';
 import type { ClientMetadata } from '../services/clients.service.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import type { ProviderPages } from './pages.ts';
+import { loadExistingGrant, withFirstPartyConsent, type ExistingGrantDeps } from './existing-grants.ts';
 import { resourceIndicatorsFeature } from './resource-indicators.ts';
 import { ACR_VALUES } from '../services/mfa/mfa-policy.ts';
 import { policyWithStepUp, type StepUpRequirement } from './step-up-check.ts';
@@ -49,6 +50,8 @@ export interface ProviderConfigurationDeps {
   pages: ProviderPages;
   /** Whether a request needs a second factor the browser's session has not given (step-up). */
   mfaRequired: StepUpRequirement;
+  /** Remembered consent across browsers, and first-party clients (existing-grants.ts). */
+  existingGrants: ExistingGrantDeps;
 }
 
 /**
@@ -109,7 +112,9 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     // client opted out (require_pkce: false); that client must then send a nonce instead.
     pkce: { required: pkceRequired },
     responseTypes: ['code'],
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: policyWithStepUp(deps.mfaRequired) },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: withFirstPartyConsent(policyWithStepUp(deps.mfaRequired)) },
+    // Consent is remembered per account and client, not per browser session; first-party clients skip it (#loadexistinggrant).
+    loadExistingGrant: loadExistingGrant(deps.existingGrants),
     // Keyward's two assurance levels (mfa-policy.ts); published as acr_values_supported (#acrvalues).
     acrValues: [...ACR_VALUES],
     issueRefreshToken: policies.issueRefreshToken,

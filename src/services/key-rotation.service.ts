@@ -1,5 +1,7 @@
+import type { Config } from '../config/schema.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { SigningKeyStore } from '../stores/types.ts';
+import type { ApiRegistry } from './apis.service.ts';
 import { generateSigningKeys } from './signing-keys.service.ts';
 
 export interface KeyRotationPolicy {
@@ -52,4 +54,16 @@ export function createKeyRotation(deps: { store: SigningKeyStore; clock: Clock; 
       return current.length > 0 && Math.min(...current.map((key) => key.stateSince)) + periodMs <= clock.now();
     },
   };
+}
+
+/**
+ * A next key is published for JWKS_MAX_AGE + the refresh period before it may sign; a previous
+ * key stays published until every token it signed has expired (the longest lifetime of an ID
+ * token or access token, any API's included) + the refresh period.
+ */
+export function keyRotationPolicy(config: Pick<Config, 'keys' | 'ttl'>, apis: Pick<ApiRegistry, 'all'>): KeyRotationPolicy {
+  const refreshMs = config.keys.refreshSeconds * 1000;
+  const apiTtls = apis.all.map((api) => api.access_token_ttl ?? 0);
+  const longestTokenSeconds = Math.max(config.ttl.idToken, config.ttl.accessToken, ...apiTtls);
+  return { minNextPublishedMs: config.keys.jwksMaxAgeSeconds * 1000 + refreshMs, retireAfterMs: longestTokenSeconds * 1000 + refreshMs };
 }

@@ -26,6 +26,7 @@ function build(): Configuration {
     fetch: noop as never,
     pages,
     mfaRequired: async () => false,
+    existingGrants: { records: { listByAccountId: async () => [] }, audit: { record: noop } },
   });
 }
 
