@@ -60,7 +60,7 @@ export function createApp(container: Container): Koa<KeywardState> {
   const registrationEnabled = config.accounts.registrationEnabled;
   const routers = [
     healthRoutes({ ping: () => container.stores.ping() }),
-    themeRoutes(config.ui),
+    themeRoutes({ ui: config.ui, clientAccent: async (clientId) => ((await container.provider.Client.find(clientId)) as { accent_color?: string } | undefined)?.accent_color }),
     interactionRoutes({ interactions: container.interactions, federation: container.federation, render, uiSession, registrationEnabled }),
     // Routes of a feature that is not configured are not mounted at all.
     ...(config.federation.upstreams.length > 0 ? [federationRoutes({ federation: container.federation, interactions: container.interactions, render, uiSession, issuer: config.issuer })] : []),

@@ -180,7 +180,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
         fetch: createOutboundFetch({ allowPrivateNetworks: config.outbound.allowPrivateNetworks, ...BACKCHANNEL_DELIVERY }, logger),
         pages: createProviderPages(render),
         mfaRequired: services.mfa.steps.requiredFor,
-        existingGrants: { records: stores.oidcRecords, audit: services.audit },
+        existingGrants: { records: stores.oidcRecords, audit: services.audit, now: () => clock.now() },
       },
       extras: {
         logger, security, metrics, audit: services.audit,

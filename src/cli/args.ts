@@ -7,7 +7,7 @@ export interface ParsedArgs {
 }
 
 /** Options that take no value. */
-const SWITCHES = new Set(['json', 'help', 'force', 'verified', 'password-stdin', 'rotate-secret', 'unverified', 'no-api-scopes', 'service-account', 'no-pkce', 'require-mfa']);
+const SWITCHES = new Set(['json', 'help', 'force', 'verified', 'password-stdin', 'rotate-secret', 'unverified', 'no-api-scopes', 'service-account', 'no-pkce', 'require-mfa', 'first-party']);
 
 /** The command line itself is wrong: exit 2 with the help. */
 export class UsageError extends Error {}

@@ -14,11 +14,13 @@ Commands:
       [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]... [--auth-method <method>]
       [--api <identifier>] [--id-token-alg <RS256|ES256|EdDSA>] [--logo-uri <uri>]
       [--backchannel-logout-uri <uri>] [--api-scopes "<API identifier> [scope ...]"]...
-      [--service-account] [--no-pkce] [--require-mfa]
+      [--service-account] [--no-pkce] [--require-mfa] [--first-party]
                  add a client; a generated secret is shown once and stored hashed.
                  --service-account lets a web client also use client_credentials;
                  --no-pkce lets a web client skip PKCE if it sends a nonce instead;
-                 --require-mfa makes every sign-in to it end with a second factor
+                 --require-mfa makes every sign-in to it end with a second factor;
+                 --first-party marks the operator's own app: its sign-ins skip the
+                 consent page (public and web clients)
                  --api-scopes grants an API declared in the clients file and some of its
                  scopes (once per API); a client gets tokens for no other API
   list           every client, and whether it comes from the clients file or the store
@@ -31,7 +33,7 @@ Commands:
 
 Every command takes --json for scripts.`;
 
-const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri', 'api-scopes', 'service-account', 'no-pkce', 'require-mfa'];
+const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri', 'api-scopes', 'service-account', 'no-pkce', 'require-mfa', 'first-party'];
 const UPDATE_OPTIONS = ['name', 'redirect-uri', 'post-logout-redirect-uri', 'logo-uri', 'backchannel-logout-uri', 'rotate-secret', 'api-scopes', 'no-api-scopes'];
 
 /**
@@ -97,6 +99,7 @@ export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io:
         ...(flag(args, 'service-account') ? { service_account: true } : {}),
         ...(flag(args, 'no-pkce') ? { require_pkce: false } : {}),
         ...(flag(args, 'require-mfa') ? { require_mfa: true } : {}),
+        ...(flag(args, 'first-party') ? { first_party: true } : {}),
       };
       const secret = needsSecret(input) ? randomToken(32) : undefined;
       const metadata = await validated({ ...input, ...(secret ? { client_secret: secret } : {}) });

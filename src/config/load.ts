@@ -142,7 +142,15 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
       pretty: env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT === 'auto' && env.NODE_ENV === 'development' && isTerminal),
     },
     argon2: { memoryKiB: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
-    ui: { productName: env.PRODUCT_NAME, logoUrl: env.LOGO_URL, accentColor: env.ACCENT_COLOR },
+    ui: {
+      productName: env.PRODUCT_NAME,
+      logoUrl: env.LOGO_URL,
+      accentColor: env.ACCENT_COLOR,
+      faviconUrl: env.FAVICON_URL,
+      privacyUrl: env.PRIVACY_URL,
+      termsUrl: env.TERMS_URL,
+      supportUrl: env.SUPPORT_URL,
+    },
     accounts: {
       registrationEnabled: env.REGISTRATION_ENABLED,
       requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,

@@ -11,6 +11,9 @@ const seconds = (fallback: number) => z.coerce.number().int().min(1).max(10 * 36
 
 const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 
+/** A URL the hosted pages link to or load: https://, or a path on this server (never javascript: or data:). */
+const pageUrl = z.string().regex(/^(https:\/\/|\/)[^\s"'<>]*$/, 'must be an https:// URL or a path starting with /').max(500).optional();
+
 export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -61,7 +64,13 @@ export const environmentSchema = z.object({
   ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
   PRODUCT_NAME: z.string().min(1).max(60).default('Keyward'),
-  LOGO_URL: z.string().regex(/^(https:\/\/|\/)[^\s"'<>]*$/, 'must be an https:// URL or a path starting with /').max(500).optional(),
+  LOGO_URL: pageUrl,
+  /** The tab icon; default: public/favicon.svg. */
+  FAVICON_URL: pageUrl,
+  /** Links in the footer of every hosted page, each shown only when set. */
+  PRIVACY_URL: pageUrl,
+  TERMS_URL: pageUrl,
+  SUPPORT_URL: pageUrl,
   ACCENT_COLOR: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #3451b2').default('#3451b2'),
   REGISTRATION_ENABLED: booleanFlag.default(true),
   REQUIRE_VERIFIED_EMAIL: booleanFlag.default(true),
@@ -135,7 +144,15 @@ export interface Config {
   readonly outbound: { readonly allowPrivateNetworks: boolean };
   readonly log: { readonly level: Environment['LOG_LEVEL']; readonly pretty: boolean };
   readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number };
-  readonly ui: { readonly productName: string; readonly logoUrl: string | undefined; readonly accentColor: string };
+  readonly ui: {
+    readonly productName: string;
+    readonly logoUrl: string | undefined;
+    readonly accentColor: string;
+    readonly faviconUrl: string | undefined;
+    readonly privacyUrl: string | undefined;
+    readonly termsUrl: string | undefined;
+    readonly supportUrl: string | undefined;
+  };
   readonly accounts: {
     readonly registrationEnabled: boolean;
     readonly requireVerifiedEmail: boolean;

@@ -27,6 +27,6 @@ export function sessionsViewModel(devices: readonly SessionDevice[]) {
 
 export function appsViewModel(apps: readonly ConnectedApp[]) {
   return {
-    apps: apps.map((a) => ({ grant: a.grantId, clientId: a.clientId, scopes: [...a.scopes, ...a.apiScopes.flatMap((api) => api.scopes.map((scope) => `${scope} (${api.api})`))], grantedAt: when(a.grantedAt), lastUsedAt: a.lastUsedAt ? when(a.lastUsedAt) : 'not yet' })),
+    apps: apps.map((a) => ({ clientId: a.clientId, scopes: [...a.scopes, ...a.apiScopes.flatMap((api) => api.scopes.map((scope) => `${scope} (${api.api})`))], grantedAt: when(a.grantedAt), lastUsedAt: a.lastUsedAt ? when(a.lastUsedAt) : 'not yet' })),
   };
 }

@@ -17,6 +17,7 @@ export interface LoginViewModel {
   /** Set while an upstream identity waits for this account's password to be linked. */
   linkNotice: string | undefined;
   clientName: string;
+  clientLogoUri: string | undefined;
   csrfToken: string;
   email: string;
   errors: FormErrors;
@@ -44,6 +45,7 @@ export function loginViewModel(
     upstreams: form.upstreams.map(({ id, name, icon }) => ({ id, name, icon })),
     linkNotice: form.linkNotice,
     clientName: pending.client.name,
+    clientLogoUri: pending.client.logoUri,
     csrfToken,
     email: form.email ?? pending.loginHint ?? '',
     errors: form.errors ?? NO_ERRORS,

@@ -6,6 +6,8 @@ import type { OidcRecordStore } from '../stores/types.ts';
 export interface ExistingGrantDeps {
   records: Pick<OidcRecordStore, 'listByAccountId'>;
   audit: Pick<AuditTrail, 'record'>;
+  /** Keyward's clock (epoch ms), the one the store expires records by. */
+  now: () => number;
 }
 
 /**
@@ -17,13 +19,15 @@ const GRANT_LOOKUP_LIMIT = 1000;
 /** Client metadata `first_party: true`: an app of the operator's own, which is not asked for consent. */
 export const isFirstParty = (client: unknown): boolean => (client as { first_party?: boolean } | undefined)?.first_party === true;
 
-/** The id of the account's newest live grant to the client, if any; never another account's or client's. */
-export async function latestGrantId(records: ExistingGrantDeps['records'], accountId: string, clientId: string): Promise<string | undefined> {
+/** The account's newest live grant to the client, if any (never another account's or client's), and when it expires. */
+export async function latestGrant(records: ExistingGrantDeps['records'], accountId: string, clientId: string): Promise<{ id: string; expiresAt: number | undefined } | undefined> {
   const grants = (await records.listByAccountId('Grant', accountId, GRANT_LOOKUP_LIMIT))
     .filter(({ payload }) => payload.accountId === accountId && payload.clientId === clientId);
   const issuedAt = (payload: Record<string, unknown>) => (typeof payload.iat === 'number' ? payload.iat : 0);
-  grants.sort((a, b) => issuedAt(b.payload) - issuedAt(a.payload));
-  return grants[0]?.id;
+  // Within one second (a copy and the consent added to it), the grant holding more comes first.
+  const breadth = (payload: Record<string, unknown>) => JSON.stringify([payload.openid, payload.resources]).length;
+  grants.sort((a, b) => issuedAt(b.payload) - issuedAt(a.payload) || breadth(b.payload) - breadth(a.payload));
+  return grants[0] && { id: grants[0].id, expiresAt: grants[0].expiresAt };
 }
 
 /** The grant the session or the finished consent names (oidc-provider's default loadExistingGrant). */
@@ -33,11 +37,31 @@ async function sessionGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined>
   return grantId ? oidc.provider.Grant.find(grantId) : undefined;
 }
 
-/** The account's newest live grant to the client in the store, found from any browser. */
+/**
+ * The account's newest live grant to the client in the store, found from any browser — as a
+ * copy for this browser session, expiring when the original does. A grant also ties together the
+ * tokens issued from it (logout, revocation and refresh-token reuse end the whole grant), so
+ * sharing one grant would let a sign-out in one browser end the app's tokens in every other.
+ */
 async function rememberedGrant(ctx: KoaContextWithOIDC, deps: ExistingGrantDeps, accountId: string, clientId: string): Promise<Grant | undefined> {
-  const grantId = await latestGrantId(deps.records, accountId, clientId);
-  const grant = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-  return grant?.accountId === accountId && grant.clientId === clientId ? grant : undefined;
+  const latest = await latestGrant(deps.records, accountId, clientId);
+  const original = latest ? await ctx.oidc.provider.Grant.find(latest.id) : undefined;
+  if (original?.accountId !== accountId || original.clientId !== clientId) return undefined;
+  // By the store's own expiry of the original (Keyward's clock), so the copy ends with it.
+  const remaining = latest?.expiresAt === undefined ? undefined : Math.floor((latest.expiresAt - deps.now()) / 1000);
+  if (remaining !== undefined && remaining <= 0) return undefined;
+  const copy = new ctx.oidc.provider.Grant({ accountId, clientId, ...(remaining !== undefined ? { expiresIn: remaining } : {}) });
+  const scope = original.getOIDCScope();
+  if (scope) copy.addOIDCScope(scope);
+  const claims = original.getOIDCClaims();
+  if (claims.length > 0) copy.addOIDCClaims(claims);
+  for (const resource of Object.keys(original.resources ?? {})) copy.addResourceScope(resource, original.getResourceScope(resource));
+  const rejectedScope = original.getRejectedOIDCScope();
+  if (rejectedScope) copy.rejectOIDCScope(rejectedScope);
+  const rejectedClaims = original.getRejectedOIDCClaims();
+  if (rejectedClaims.length > 0) copy.rejectOIDCClaims(rejectedClaims);
+  await copy.save();
+  return copy;
 }
 
 /**
@@ -47,7 +71,7 @@ async function rememberedGrant(ctx: KoaContextWithOIDC, deps: ExistingGrantDeps,
  * scopes to the client's `api_scopes` (resource-indicators.ts). Saved, and audited, only when
  * something was added.
  */
-async function consentAutomatically(ctx: KoaContextWithOIDC, grant: Grant, deps: ExistingGrantDeps): Promise<Grant> {
+async function consentAutomatically(ctx: KoaContextWithOIDC, grant: Grant, deps: ExistingGrantDeps): Promise<Grant | undefined> {
   const { oidc } = ctx;
   const grantedScopes = new Set(grant.getOIDCScope().split(' '));
   const scopes = [...oidc.requestParamOIDCScopes].filter((scope) => !grantedScopes.has(scope));
@@ -59,7 +83,8 @@ async function consentAutomatically(ctx: KoaContextWithOIDC, grant: Grant, deps:
     const added = [...oidc.requestParamScopes].filter((scope) => resourceServer.scopes.has(scope) && !granted.has(scope));
     if (added.length > 0) apiScopes[indicator] = added;
   }
-  if (scopes.length === 0 && claims.length === 0 && Object.keys(apiScopes).length === 0 && grant.jti) return grant;
+  // Nothing new: the grant as it is (a new, empty one is left to oidc-provider, which refuses a request granting nothing).
+  if (scopes.length === 0 && claims.length === 0 && Object.keys(apiScopes).length === 0) return grant.jti ? grant : undefined;
   if (scopes.length > 0) grant.addOIDCScope(scopes);
   if (claims.length > 0) grant.addOIDCClaims(claims);
   for (const [indicator, added] of Object.entries(apiScopes)) grant.addResourceScope(indicator, added);

@@ -17,7 +17,8 @@ import { STEP_UP_REASON } from './step-up-check.ts';
 export interface PendingInteraction {
   uid: string;
   prompt: 'login' | 'consent';
-  client: { id: string; name: string; logoUri: string | undefined };
+  /** accentColor: the client's `accent_color` (#rrggbb, validated by the clients file). */
+  client: { id: string; name: string; logoUri: string | undefined; accentColor: string | undefined };
   /** OpenID scopes the end user is asked to grant (consent prompt). */
   requestedScopes: string[];
   /** API scopes asked for, with the API's own description of each. */
@@ -139,7 +140,7 @@ export function createInteractionService(deps: {
       return {
         uid: interaction.uid,
         prompt,
-        client: { id: client.clientId, name: client.clientName ?? client.clientId, logoUri: client.logoUri },
+        client: { id: client.clientId, name: client.clientName ?? client.clientId, logoUri: client.logoUri, accentColor: (client as unknown as { accent_color?: string }).accent_color },
         requestedScopes: missingOIDCScope.map(String),
         apiScopes: Object.entries(missingResourceScopes).flatMap(([api, scopes]) =>
           scopes.map((scope) => ({ api: apis.find(api)?.name ?? api, scope, description: apis.find(api)?.scopes[scope] ?? scope }))),

@@ -27,9 +27,12 @@ export function createProviderPages(render: RenderPage): ProviderPages {
   return {
     async renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = await render('error', { title: 'Something went wrong', requestId: requestIdOf(ctx) }, {
+      const client = ctx.oidc?.client;
+      ctx.body = await render('error', { title: 'Something went wrong', requestId: requestIdOf(ctx), showRequestId: true }, {
         message: FRIENDLY_ERRORS[out.error] ?? 'The request could not be completed.',
         code: out.error,
+        // Back to the app when it registered a home page (client_uri), else the account page.
+        wayOn: client?.clientUri && /^https?:\/\//.test(client.clientUri) ? { href: client.clientUri, label: `Back to ${client.clientName ?? client.clientId}` } : { href: '/account', label: 'Go to your account' },
       });
     },
     async logoutSource(ctx, form) {

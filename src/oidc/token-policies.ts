@@ -22,7 +22,7 @@ type Ctx = KoaContextWithOIDC;
  * The client metadata Keyward adds (extraClientMetadata): what kind of client, for resource
  * servers which API, and for the others which APIs and scopes they may get tokens for.
  */
-export const KEYWARD_CLIENT_METADATA = ['kind', 'api', 'api_scopes', 'require_pkce', 'service_account', 'require_mfa'] as const;
+export const KEYWARD_CLIENT_METADATA = ['kind', 'api', 'api_scopes', 'require_pkce', 'service_account', 'require_mfa', 'first_party', 'accent_color'] as const;
 
 export const kindOf = (client: unknown): string | undefined => (client as { kind?: string } | undefined)?.kind;
 export const apiOf = (client: unknown): string | undefined => (client as { api?: string } | undefined)?.api;

@@ -56,6 +56,8 @@ const clientInputSchema = z.strictObject({
   scope: openIdScopes.optional(),
   api_scopes: apiScopesSchema.optional(),
   logo_uri: absoluteUrl.optional(),
+  /** The accent colour of this client's sign-in and consent pages, served as a stylesheet (no inline styles). */
+  accent_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #3451b2').optional(),
   client_uri: absoluteUrl.optional(),
   policy_uri: absoluteUrl.optional(),
   tos_uri: absoluteUrl.optional(),
@@ -72,6 +74,11 @@ const clientInputSchema = z.strictObject({
   require_pkce: z.boolean().optional(),
   /** Every sign-in to this client ends with a second factor (or a passkey), whatever MFA_POLICY says. */
   require_mfa: z.boolean().optional(),
+  /**
+   * public and web only, default false: the operator's own app. Its sign-ins are not asked for
+   * consent; it gets the OpenID scopes and granted API scopes it requests (oidc/existing-grants.ts).
+   */
+  first_party: z.boolean().optional(),
   /** web only: the app may also use client_credentials for itself (a "service account"). */
   service_account: z.boolean().optional(),
 });
@@ -104,6 +111,7 @@ function checkKindRules(client: ParsedClient, ctx: z.RefinementCtx): void {
     issue('grant_types', `must not include client_credentials for a ${client.kind} client, unless it is a web client with "service_account": true`);
   }
   if (client.service_account && client.kind !== 'web') issue('service_account', 'is only for web clients');
+  if (client.first_party && !interactive) issue('first_party', `is only for public and web clients (a ${client.kind} client asks no one for consent)`);
   if (client.require_pkce === false && client.kind !== 'web') issue('require_pkce', 'can be false only for a web client (confidential, and then held to sending a nonce)');
   if (!interactive && client.redirect_uris?.length) issue('redirect_uris', `must not be set for a ${client.kind} client`);
   if (client.kind === 'service' && grants.some((g) => g !== 'client_credentials')) issue('grant_types', 'must be ["client_credentials"] for a service client');

@@ -29,7 +29,7 @@ export interface OidcRecordStore {
    * Every live record of `model` that belongs to the account (its `accountId`), with its id; at most
    * `limit` (none when `limit` < 1), in id order (records carry no creation time the store can sort by).
    */
-  listByAccountId(model: string, accountId: string, limit: number): Promise<{ id: string; payload: OidcPayload }[]>;
+  listByAccountId(model: string, accountId: string, limit: number): Promise<{ id: string; payload: OidcPayload; expiresAt: number | undefined }[]>;
   /** Physically removes expired records; returns how many. */
   sweepExpired(): Promise<number>;
 }

@@ -147,8 +147,12 @@ describe('hosted pages in a real browser', () => {
     expect(await errorSummary()).toContain('Too many attempts');
     await screenshot(page, '09-locked-out');
     clock.advance(601_000);
-    await signIn(password);
-    expect(await heading()).toBe(`Allow ${app.client_name}?`);
+    // Consent was given in the first test and is remembered: straight back to the app.
+    const callback = page.waitForURL((url) => url.href.startsWith(CALLBACK), { timeout: 10_000 });
+    await page.fill('#email', email);
+    await page.fill('#password', password);
+    await page.click('button:has-text("Sign in")');
+    await callback;
     const audited = await keyward.running.container.stores.audit.list({ event: 'lockout', limit: 5 });
     expect(audited).toHaveLength(1);
   });

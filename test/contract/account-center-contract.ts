@@ -14,7 +14,7 @@ const account = (email: string): NewAccount => ({ email, emailVerified: true, na
 /** What the account center needs of the stores (listing sessions, changing the address, deletion), on every backend. */
 export function describeAccountCenterStoreContract(context: () => AccountCenterContractContext): void {
   describe('OidcRecordStore.listByAccountId', () => {
-    it('lists only the account\'s live records of that model, with their ids, in id order', async () => {
+    it('lists only the account\'s live records of that model, with their ids and expiry, in id order', async () => {
       const { stores, clock } = context();
       const records = stores.oidcRecords;
       await records.upsert('Session', 's2', { jti: 's2', accountId: 'acc', kind: 'Session' }, clock.now() + HOUR);
@@ -25,13 +25,14 @@ export function describeAccountCenterStoreContract(context: () => AccountCenterC
       await records.upsert('Grant', 'g1', { jti: 'g1', accountId: 'acc' }, clock.now() + HOUR);
       await records.upsert('Session', 'none', { jti: 'none' }, clock.now() + HOUR);
       expect((await records.listByAccountId('Session', 'acc', 10)).map((r) => r.id)).toEqual(['s1', 's2', 's3', 'soon']);
+      const expiry = clock.now() + HOUR;
       clock.advance(10);
       expect(await records.listByAccountId('Session', 'acc', 10)).toEqual([
-        { id: 's1', payload: { jti: 's1', accountId: 'acc', kind: 'Session' } },
-        { id: 's2', payload: { jti: 's2', accountId: 'acc', kind: 'Session' } },
-        { id: 's3', payload: { jti: 's3', accountId: 'acc' } },
+        { id: 's1', payload: { jti: 's1', accountId: 'acc', kind: 'Session' }, expiresAt: expiry },
+        { id: 's2', payload: { jti: 's2', accountId: 'acc', kind: 'Session' }, expiresAt: expiry },
+        { id: 's3', payload: { jti: 's3', accountId: 'acc' }, expiresAt: undefined },
       ]);
-      expect(await records.listByAccountId('Grant', 'acc', 10)).toEqual([{ id: 'g1', payload: { jti: 'g1', accountId: 'acc' } }]);
+      expect(await records.listByAccountId('Grant', 'acc', 10)).toEqual([{ id: 'g1', payload: { jti: 'g1', accountId: 'acc' }, expiresAt: expiry }]);
       expect(await records.listByAccountId('Session', 'acc3', 10)).toEqual([]);
       expect(await records.listByAccountId('AccessToken', 'acc', 10)).toEqual([]);
     });
@@ -50,7 +51,7 @@ export function describeAccountCenterStoreContract(context: () => AccountCenterC
       await stores.oidcRecords.upsert('AuthorizationCode', 'c1', { accountId: 'acc' }, clock.now() + HOUR);
       expect(await stores.oidcRecords.consume('AuthorizationCode', 'c1')).toBe(true);
       expect(await stores.oidcRecords.listByAccountId('AuthorizationCode', 'acc', 10)).toEqual([
-        { id: 'c1', payload: { accountId: 'acc', consumed: Math.floor(clock.now() / 1000) } },
+        { id: 'c1', payload: { accountId: 'acc', consumed: Math.floor(clock.now() / 1000) }, expiresAt: clock.now() + HOUR },
       ]);
     });
   });

@@ -155,7 +155,7 @@ describe('fuzzing every endpoint', () => {
       ['/account/email/confirm', ['token'], signedIn, signedInCsrf],
       ['/account/email/undo', ['token'], signedIn, signedInCsrf],
       ['/account/password', ['current_password', 'password', 'password_confirmation', 'end_other_sessions'], signedIn, signedInCsrf],
-      ['/account/apps/revoke', ['grant'], signedIn, signedInCsrf],
+      ['/account/apps/revoke', ['client'], signedIn, signedInCsrf],
       ['/account/sessions/sign-out', ['session'], signedIn, signedInCsrf],
       ['/account/delete', ['confirm'], signedIn, signedInCsrf],
     ];

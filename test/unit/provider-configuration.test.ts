@@ -26,7 +26,7 @@ function build(): Configuration {
     fetch: noop as never,
     pages,
     mfaRequired: async () => false,
-    existingGrants: { records: { listByAccountId: async () => [] }, audit: { record: noop } },
+    existingGrants: { records: { listByAccountId: async () => [] }, audit: { record: noop }, now: () => Date.now() },
   });
 }
 
@@ -141,6 +141,6 @@ describe('buildProviderConfiguration', () => {
     expect(configuration.jwks).toEqual({ keys: [{ kty: 'EC', kid: 'k1' }] });
     expect(configuration.cookies?.keys).toEqual(['c'.repeat(43)]);
     expect(configuration.clients?.[0]?.client_id).toBe('spa');
-    expect(configuration.extraClientMetadata?.properties).toEqual(['kind', 'api', 'api_scopes', 'require_pkce', 'service_account', 'require_mfa']);
+    expect(configuration.extraClientMetadata?.properties).toEqual(['kind', 'api', 'api_scopes', 'require_pkce', 'service_account', 'require_mfa', 'first_party', 'accent_color']);
   });
 });

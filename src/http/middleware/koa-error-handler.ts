@@ -11,6 +11,7 @@ interface HttpErrorLike {
 }
 
 const GENERIC_MESSAGE = 'Something went wrong on our side. Try again in a moment.';
+const ACCOUNT_PAGE = { href: '/account', label: 'Go to your account' };
 
 /**
  * The one error handler for Keyward's own routes (oidc-provider answers protocol errors
@@ -49,7 +50,8 @@ async function respond(ctx: KeywardContext, render: RenderPage, status: number, 
   const requestId = ctx.state.requestId;
   if (ctx.accepts('html', 'json') === 'html') {
     ctx.type = 'html';
-    ctx.body = await render('error', { title: status === 404 ? 'Page not found' : 'Something went wrong', requestId }, { message, code });
+    // Keyward's own pages do not know the app the person came from: the account page is a way on from anywhere.
+    ctx.body = await render('error', { title: status === 404 ? 'Page not found' : 'Something went wrong', requestId, showRequestId: true }, { message, code, wayOn: ACCOUNT_PAGE });
   } else {
     ctx.body = { error: code, error_description: message, request_id: requestId };
   }

@@ -104,7 +104,7 @@ export function accountCenterRoutes(deps: {
 
   router.get('/apps', access.signedIn(async (ctx, { account }) => html(ctx, 'account-apps', 'Connected apps', appsViewModel(await center.apps.list(account.id)))));
   router.post('/apps/revoke', parseForm, verifyCsrf(), access.signedIn(async (ctx, { account }) => {
-    await center.apps.revoke(account.id, field(ctx, 'grant').slice(0, 100), originOf(ctx));
+    await center.apps.revoke(account.id, field(ctx, 'client').slice(0, 200), originOf(ctx));
     return seeOther(ctx, '/account/apps');
   }));
 

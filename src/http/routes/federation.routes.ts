@@ -37,7 +37,7 @@ export function federationRoutes(deps: { federation: FederationService; interact
   const failed = async (ctx: KeywardContext, message: string, uid: string | undefined) => {
     ctx.status = 400;
     ctx.type = 'html';
-    ctx.body = await render('federation-error', { title: 'Sign-in did not work', requestId: ctx.state.requestId }, { message, returnTo: uid ? `/interaction/${uid}` : undefined });
+    ctx.body = await render('federation-error', { title: 'Sign-in did not work', requestId: ctx.state.requestId, showRequestId: true }, { message, returnTo: uid ? `/interaction/${uid}` : undefined });
   };
 
   router.post('/interaction/:uid/federated/:upstream', deps.uiSession, parseForm, verifyCsrf(), async (ctx) => {

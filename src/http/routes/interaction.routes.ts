@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { RenderPage } from '../../lib/view-renderer.ts';
-import type { InteractionService } from '../../oidc/interactions.ts';
+import type { InteractionService, PendingInteraction } from '../../oidc/interactions.ts';
 import { field, formErrors, parseForm, tooManyRequests, type FormErrors } from '../forms.ts';
 import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
 import { originOf } from '../request-origin.ts';
@@ -27,6 +27,8 @@ export function interactionRoutes(deps: {
   const router = new Router<KeywardState>({ prefix: '/interaction' });
   const http = (ctx: KeywardContext) => ({ req: ctx.req, res: ctx.res });
   const page = (ctx: KeywardContext, title: string) => ({ title, requestId: ctx.state.requestId });
+  /** A client with its own accent colour gets its stylesheet (theme.routes.ts). */
+  const themeOf = (pending: PendingInteraction) => (pending.client.accentColor ? pending.client.id : undefined);
   const continueAt = (ctx: KeywardContext, url: string) => {
     ctx.status = 303;
     ctx.redirect(url);
@@ -35,7 +37,7 @@ export function interactionRoutes(deps: {
     const pending = await interactions.load(http(ctx), ctx.params.uid!);
     const link = await deps.federation.pendingLink(pending.uid);
     ctx.type = 'html';
-    ctx.body = await render('login', { ...page(ctx, 'Sign in'), scripts: ['passkey.js'] }, loginViewModel(pending, csrfToken(ctx), {
+    ctx.body = await render('login', { ...page(ctx, 'Sign in'), scripts: ['passkey.js'], clientTheme: themeOf(pending) }, loginViewModel(pending, csrfToken(ctx), {
       ...form,
       email: form.email ?? link?.email,
       registrationEnabled: deps.registrationEnabled,
@@ -58,7 +60,7 @@ export function interactionRoutes(deps: {
     }
     if (pending.prompt === 'login') return showLogin(ctx, ctx.query.passkey === 'failed' ? { errors: formErrors({}, PASSKEY_FAILED) } : {});
     ctx.type = 'html';
-    ctx.body = await render('consent', page(ctx, 'Allow access'), consentViewModel(pending, csrfToken(ctx)));
+    ctx.body = await render('consent', { ...page(ctx, 'Allow access'), clientTheme: themeOf(pending) }, consentViewModel(pending, csrfToken(ctx)));
   });
 
   router.post('/:uid/login', parseForm, verifyCsrf(), async (ctx) => {

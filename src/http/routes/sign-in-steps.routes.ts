@@ -32,13 +32,17 @@ export function signInStepsRoutes(deps: {
   const { interactions, authenticators, render } = deps;
   const router = new Router<KeywardState>({ prefix: '/interaction/:uid' });
   const uidOf = (ctx: KeywardContext) => ctx.params.uid!;
-  const page = (ctx: KeywardContext, title: string) => ({ title, requestId: ctx.state.requestId, scripts: ['passkey.js'] });
+  /** The steps keep the client's accent colour of its sign-in page (theme.routes.ts). */
+  const page = async (ctx: KeywardContext, title: string) => {
+    const client = await interactions.load(httpOf(ctx), uidOf(ctx)).then((pending) => pending.client, () => undefined);
+    return { title, requestId: ctx.state.requestId, scripts: ['passkey.js'], clientTheme: client?.accentColor ? client.id : undefined };
+  };
 
   const showSecondFactor = async (ctx: KeywardContext, errors: FormErrors = NO_ERRORS, method?: string) => {
     const accountId = await interactions.progressAccount(httpOf(ctx), uidOf(ctx));
     if (!accountId) throw new InteractionExpiredError();
     ctx.type = 'html';
-    ctx.body = await render('second-factor', page(ctx, 'Two-step verification'), secondFactorViewModel(uidOf(ctx), csrfToken(ctx), await authenticators.list(accountId), errors, method));
+    ctx.body = await render('second-factor', await page(ctx, 'Two-step verification'), secondFactorViewModel(uidOf(ctx), csrfToken(ctx), await authenticators.list(accountId), errors, method));
   };
   const enrolmentAccount = async (ctx: KeywardContext) => {
     const accountId = await interactions.enrolmentAccount(httpOf(ctx), uidOf(ctx));
@@ -50,7 +54,7 @@ export function signInStepsRoutes(deps: {
     const account = await enrolmentAccount(ctx);
     const totp = (totpId ? await authenticators.pendingTotp(account, totpId) : undefined) ?? await authenticators.startTotp(account);
     ctx.type = 'html';
-    ctx.body = await render('enrol', page(ctx, 'Set up two-step verification'), enrolmentViewModel(uidOf(ctx), csrfToken(ctx), totp, errors));
+    ctx.body = await render('enrol', await page(ctx, 'Set up two-step verification'), enrolmentViewModel(uidOf(ctx), csrfToken(ctx), totp, errors));
   };
   const refused = async (ctx: KeywardContext, refusal: FactorRefusal, message: string, method?: string) => {
     if (refusal.outcome === 'throttled') return showSecondFactor(ctx, formErrors({}, tooManyRequests(ctx, refusal.retryAfterSeconds)), method);

@@ -62,8 +62,8 @@ export function createMongoOidcRecordStore(models: MongoModels, clock: Clock): O
       // limit(0) would mean "no limit" to MongoDB; "at most 0" means none.
       if (!(max > 0)) return [];
       // Served by the partial `accountId` index (stringEquals makes the query imply its filter).
-      const docs = await oidcRecords.find({ model, accountId: stringEquals(accountId), ...live() }, { id: 1, payload: 1, consumedAt: 1 }).sort({ id: 1 }).limit(max).lean();
-      return docs.map((doc) => ({ id: doc.id, payload: toPayload(doc)! }));
+      const docs = await oidcRecords.find({ model, accountId: stringEquals(accountId), ...live() }, { id: 1, payload: 1, consumedAt: 1, expiresAt: 1 }).sort({ id: 1 }).limit(max).lean();
+      return docs.map((doc) => ({ id: doc.id, payload: toPayload(doc)!, expiresAt: doc.expiresAt ? new Date(doc.expiresAt).getTime() : undefined }));
     },
     async revokeByAccountId(accountId, models) {
       return (await oidcRecords.deleteMany({ accountId: stringEquals(accountId), model: { $in: [...models] } })).deletedCount;

@@ -27,7 +27,7 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
   const revokeByGrantId = db.prepare('DELETE FROM oidc_records WHERE model = ? AND grant_id = ?');
   const listByGrantId = db.prepare(`SELECT id, payload, consumed_at FROM oidc_records WHERE model = ? AND grant_id = ? AND ${LIVE}`);
   // The account_id index finds the account's rows; the model and the time are checked on those.
-  const listByAccount = db.prepare(`SELECT id, payload, consumed_at FROM oidc_records WHERE account_id = ? AND model = ? AND ${LIVE} ORDER BY id LIMIT ?`);
+  const listByAccount = db.prepare(`SELECT id, payload, consumed_at, expires_at FROM oidc_records WHERE account_id = ? AND model = ? AND ${LIVE} ORDER BY id LIMIT ?`);
   const revokeByAccount = db.prepare('DELETE FROM oidc_records WHERE account_id = ? AND model IN (SELECT value FROM json_each(?))');
   const sweep = db.prepare('DELETE FROM oidc_records WHERE expires_at IS NOT NULL AND expires_at <= ?');
 
@@ -73,7 +73,7 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
       const max = Math.floor(limit);
       // LIMIT -1 would mean "no limit" to SQLite; "at most 0" means none.
       if (!(max > 0)) return [];
-      return (listByAccount.all(accountId, model, clock.now(), max) as unknown as (Row & { id: string })[]).map((row) => ({ id: row.id, payload: toPayload(row)! }));
+      return (listByAccount.all(accountId, model, clock.now(), max) as unknown as (Row & { id: string; expires_at: number | null })[]).map((row) => ({ id: row.id, payload: toPayload(row)!, expiresAt: row.expires_at ?? undefined }));
     },
     async revokeByAccountId(accountId, models) {
       return Number(revokeByAccount.run(accountId, JSON.stringify(models)).changes);
