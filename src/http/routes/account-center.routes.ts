@@ -64,7 +64,10 @@ export function accountCenterRoutes(deps: {
       ctx.status = 400;
       return overview(ctx, account, { errors: formErrors({ email: 'Enter an email address like name@example.com.' }) });
     }
-    await center.emailChange.request(account, email, originOf(ctx));
+    if ((await center.emailChange.request(account, email, originOf(ctx))) === 'locked') {
+      ctx.status = 409;
+      return overview(ctx, account, { errors: formErrors({ email: 'Your email changed recently. It can change again once the link we sent to your former address has expired (7 days).' }) });
+    }
     return html(ctx, 'account-email-sent', 'Check your new mailbox', { email });
   }));
   // The links in the mails open a page with a button: a mail scanner opening links changes nothing.
@@ -78,7 +81,9 @@ export function accountCenterRoutes(deps: {
   }
 
   router.get('/password', access.signedIn(async (ctx, { account }) => html(ctx, 'account-password', 'Change your password', { errors: NO_ERRORS, hasPassword: Boolean(account.passwordHash) })));
-  router.post('/password', parseForm, verifyCsrf(), access.signedIn(async (ctx, { account, session }) => {
+  // A recent authentication: a stolen session must not set a password (a federated-only account
+  // has none to ask for), and with a second factor on, the factor is asked first.
+  router.post('/password', parseForm, verifyCsrf(), access.recent(async (ctx, { account, session }) => {
     const next = field(ctx, 'password');
     if (next !== field(ctx, 'password_confirmation')) {
       ctx.status = 400;
@@ -108,7 +113,7 @@ export function accountCenterRoutes(deps: {
     return seeOther(ctx, '/account/apps');
   }));
 
-  router.post('/identities/remove', parseForm, verifyCsrf(), access.signedIn(async (ctx, { account }) => {
+  router.post('/identities/remove', parseForm, verifyCsrf(), access.recent(async (ctx, { account }) => {
     const result = await deps.federation.unlink(account.id, field(ctx, 'upstream'), field(ctx, 'subject'), originOf(ctx));
     if (result === 'removed') return seeOther(ctx, '/account');
     ctx.status = result === 'not_found' ? 404 : 409;
