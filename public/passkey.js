@@ -48,9 +48,10 @@
       // One WebAuthn request at a time: the button replaces the autofill request.
       if (autofill) autofill.abort();
       ceremony(form, 'optional').catch((error) => {
+        // The page's language: the messages come translated in the form's data attributes.
         showError(form, error && error.name === 'NotAllowedError'
-          ? 'The passkey request was cancelled or timed out. Try again.'
-          : 'Passkeys did not work here. Try again, or use another way.');
+          ? form.dataset.errorCancelled || 'The passkey request was cancelled or timed out. Try again.'
+          : form.dataset.errorFailed || 'Passkeys did not work here. Try again, or use another way.');
       });
     });
   }

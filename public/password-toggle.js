@@ -20,10 +20,19 @@
     button.type = 'button';
     button.className = 'password-toggle';
     if (input.id) button.setAttribute('aria-controls', input.id);
-    const hidden = document.createElement('span');
-    hidden.className = 'visually-hidden';
-    hidden.textContent = ' password';
-    button.append('Show', hidden);
+    // The page's language: the labels come translated on <body> (views/layout.ejs). The
+    // visible word stays part of the accessible name (WCAG 2.5.3, Label in Name).
+    const visible = document.body.dataset.showLabel || 'Show';
+    const full = document.body.dataset.showFull || 'Show password';
+    if (full.startsWith(visible)) {
+      const hidden = document.createElement('span');
+      hidden.className = 'visually-hidden';
+      hidden.textContent = full.slice(visible.length);
+      button.append(visible, hidden);
+    } else {
+      button.append(visible);
+      button.setAttribute('aria-label', full);
+    }
     setShown(input, button, false);
     button.addEventListener('click', () => setShown(input, button, input.type === 'password'));
     wrapper.append(button);

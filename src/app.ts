@@ -8,6 +8,7 @@ import type { Container } from './container.ts';
 import { bodyLimit } from './http/middleware/koa-body-limit.ts';
 import { canonicalOrigin } from './http/middleware/koa-canonical-origin.ts';
 import { errorHandler } from './http/middleware/koa-error-handler.ts';
+import { locale } from './http/middleware/koa-locale.ts';
 import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
 import { accountCenterRoutes } from './http/routes/account-center.routes.ts';
@@ -75,6 +76,7 @@ export function createApp(container: Container): Koa<KeywardState> {
   app.use(canonicalOrigin(config.issuer));
   app.use(requestContext(container.logger, container.metrics));
   app.use(securityHeaders({ https }));
+  app.use(locale(config.ui.defaultLocale, uiSession));
   app.use(errorHandler(render));
   app.use(bodyLimit());
   // Keyward's own pages and endpoints; protocol requests skip their routers entirely.

@@ -3,6 +3,7 @@ import type { Config } from './config/schema.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { randomToken } from './lib/ids.ts';
 import { createViewRenderer, type RenderPage } from './lib/view-renderer.ts';
+import { loadCatalogs } from './lib/i18n.ts';
 import { createRootLogger, type Logger } from './logger/logger.ts';
 import { createOidcAdapterFactory } from './oidc/adapter.ts';
 import { createSecurityEventSink } from './oidc/events.ts';
@@ -46,6 +47,7 @@ import type { Stores } from './stores/types.ts';
 const BACKCHANNEL_DELIVERY = { attempts: 3, attemptTimeoutMs: 1500, backoffMs: 250 };
 
 const VIEWS_DIRECTORY = fileURLToPath(new URL('../views', import.meta.url));
+const LOCALES_DIRECTORY = fileURLToPath(new URL('../locales', import.meta.url));
 
 export interface Container {
   readonly config: Config;
@@ -123,6 +125,8 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
     issuer: config.issuer,
     productName: config.ui.productName,
     verificationTtlSeconds: config.accounts.emailVerificationTtl,
+    catalogs: loadCatalogs(LOCALES_DIRECTORY),
+    defaultLocale: config.ui.defaultLocale,
   });
   const mfa = createMfaServices({ config, stores, clock, throttle, audit, mail, accounts, recoveryCodeKey: await stores.secrets.getOrCreate('recovery-code-hash-key', randomToken(32)) });
   const accountCenter = createAccountCenter({ config, stores, clock, accounts, passwords, throttle, audit, mail, mailer: mailOutbox });
@@ -159,7 +163,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     if (config.demoData) await seedDemoAccount({ accounts: stores.accounts, passwords: services.passwords, logger });
     const cookieSecrets = await resolveCookieSecrets(config.cookieSecrets, stores.secrets);
     // Compiled templates are cached everywhere but in development, where edits show at once.
-    const render = createViewRenderer(VIEWS_DIRECTORY, config.ui, config.env !== 'development');
+    const render = createViewRenderer(VIEWS_DIRECTORY, config.ui, config.env !== 'development', { catalogs: loadCatalogs(LOCALES_DIRECTORY), defaultLocale: config.ui.defaultLocale });
     const security = createSecurityEventSink(logger, metrics);
     const engineDeps: ProtocolEngineDeps = {
       issuer: config.issuer,
@@ -282,7 +286,7 @@ export async function openOperatorContext(config: Config, options: { clock?: Clo
       keyRotation: createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, createApiRegistry(registry.apis)) }),
       clientSecretHashKey: await clientSecretHashKey(stores),
       // Not started: the CLI only queues; a running Keyward's outbox worker delivers.
-      accountMail: createAccountMail({ mailer: createMailOutbox({ store: stores.mailOutbox, transport: createMailer(config.mail, logger), clock, logger }), issuer: config.issuer, productName: config.ui.productName, verificationTtlSeconds: config.accounts.emailVerificationTtl }),
+      accountMail: createAccountMail({ mailer: createMailOutbox({ store: stores.mailOutbox, transport: createMailer(config.mail, logger), clock, logger }), issuer: config.issuer, productName: config.ui.productName, verificationTtlSeconds: config.accounts.emailVerificationTtl, catalogs: loadCatalogs(LOCALES_DIRECTORY), defaultLocale: config.ui.defaultLocale }),
       close: () => stores.close(),
     };
   } catch (error) {

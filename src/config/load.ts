@@ -144,6 +144,7 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
     argon2: { memoryKiB: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
     ui: {
       productName: env.PRODUCT_NAME,
+      defaultLocale: env.DEFAULT_LOCALE,
       logoUrl: env.LOGO_URL,
       accentColor: env.ACCENT_COLOR,
       faviconUrl: env.FAVICON_URL,

@@ -64,6 +64,8 @@ export const environmentSchema = z.object({
   ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
   PRODUCT_NAME: z.string().min(1).max(60).default('Keyward'),
+  /** The language of pages and mails when neither ui_locales nor Accept-Language picks one. */
+  DEFAULT_LOCALE: z.enum(['en', 'fr', 'de']).default('en'),
   LOGO_URL: pageUrl,
   /** The tab icon; default: public/favicon.svg. */
   FAVICON_URL: pageUrl,
@@ -146,6 +148,7 @@ export interface Config {
   readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number };
   readonly ui: {
     readonly productName: string;
+    readonly defaultLocale: Environment['DEFAULT_LOCALE'];
     readonly logoUrl: string | undefined;
     readonly accentColor: string;
     readonly faviconUrl: string | undefined;

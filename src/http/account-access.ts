@@ -26,7 +26,7 @@ export function accountAccess(deps: { interactions: Pick<InteractionService, 'cu
   const notSignedIn = async (ctx: KeywardContext) => {
     ctx.status = 401;
     ctx.type = 'html';
-    ctx.body = await deps.render('account', { title: 'Your account', requestId: ctx.state.requestId }, { signedIn: false, csrfToken: csrfToken(ctx) });
+    ctx.body = await deps.render('account', { title: 'title.account', requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path }, { signedIn: false, csrfToken: csrfToken(ctx) });
   };
   return {
     whoIsSignedIn,

@@ -3,7 +3,7 @@ import type { SessionDevice } from '../services/account-center/devices.service.t
 import type { AccountRecord } from '../stores/types.ts';
 import type { FormErrors } from './forms.ts';
 
-const when = (ms: number | undefined) => (ms === undefined ? 'unknown' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
+const when = (ms: number | undefined) => (ms === undefined ? 'sessions.unknown' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
 
 export function accountViewModel(account: AccountRecord, identities: readonly { upstream: string; subject: string; name: string; email: string | undefined }[], errors: FormErrors, message: string | undefined) {
   return {
@@ -27,6 +27,6 @@ export function sessionsViewModel(devices: readonly SessionDevice[]) {
 
 export function appsViewModel(apps: readonly ConnectedApp[]) {
   return {
-    apps: apps.map((a) => ({ clientId: a.clientId, scopes: [...a.scopes, ...a.apiScopes.flatMap((api) => api.scopes.map((scope) => `${scope} (${api.api})`))], grantedAt: when(a.grantedAt), lastUsedAt: a.lastUsedAt ? when(a.lastUsedAt) : 'not yet' })),
+    apps: apps.map((a) => ({ clientId: a.clientId, scopes: [...a.scopes, ...a.apiScopes.flatMap((api) => api.scopes.map((scope) => `${scope} (${api.api})`))], grantedAt: when(a.grantedAt), lastUsedAt: a.lastUsedAt ? when(a.lastUsedAt) : 'apps.notYet' })),
   };
 }

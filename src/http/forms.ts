@@ -1,4 +1,5 @@
 import { bodyParser } from '@koa/bodyparser';
+import type { Message } from '../lib/i18n.ts';
 import type { KeywardContext } from './state.ts';
 
 /** Form posts only, small: these pages take an email, a name and passwords. */
@@ -12,14 +13,14 @@ export function field(ctx: KeywardContext, name: string): string {
 
 /** What a form page shows again after a refused submission (GOV.UK error summary pattern). */
 export interface FormErrors {
-  /** Field name → message shown next to the field. */
-  fields: Record<string, string>;
+  /** Field name → message shown next to the field: catalog keys, translated when the page renders. */
+  fields: Record<string, Message>;
   /** Messages for the summary at the top; each links to its field when it has one. */
-  summary: { field?: string; message: string }[];
+  summary: { field?: string; message: Message }[];
 }
 
-export function formErrors(fields: Record<string, string | undefined>, general?: string): FormErrors {
-  const present = Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+export function formErrors(fields: Record<string, Message | undefined>, general?: Message): FormErrors {
+  const present = Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, Message] => entry[1] !== undefined));
   return {
     fields: present,
     summary: [...(general ? [{ message: general }] : []), ...Object.entries(present).map(([name, message]) => ({ field: name, message }))],
@@ -29,9 +30,9 @@ export function formErrors(fields: Record<string, string | undefined>, general?:
 export const NO_ERRORS: FormErrors = { fields: {}, summary: [] };
 
 /** 429 with Retry-After (RFC 6585 §4, RFC 9110 §10.2.3). */
-export function tooManyRequests(ctx: KeywardContext, retryAfterSeconds: number): string {
+export function tooManyRequests(ctx: KeywardContext, retryAfterSeconds: number): Message {
   ctx.status = 429;
   ctx.set('Retry-After', String(retryAfterSeconds));
   const minutes = Math.ceil(retryAfterSeconds / 60);
-  return `Too many attempts. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`;
+  return { key: minutes === 1 ? 'errors.tooManyOne' : 'errors.tooManyMany', params: { minutes } };
 }

@@ -3,7 +3,7 @@ import type { KeywardContext } from './state.ts';
 
 /** The client IP (X-Forwarded-For only with TRUST_PROXY, koa's app.proxy) and a bounded user agent. */
 export function originOf(ctx: KeywardContext): RequestOrigin {
-  return { ip: ctx.ip || 'unknown', userAgent: ctx.get('user-agent').slice(0, 300) };
+  return { ip: ctx.ip || 'unknown', userAgent: ctx.get('user-agent').slice(0, 300), locale: ctx.state.locale };
 }
 
 // Only a path back into a pending sign-in may be a return target: never another site.

@@ -1,4 +1,5 @@
 import type { UpstreamRequest } from '../services/federation/federation.service.ts';
+import type { Locale } from '../lib/i18n.ts';
 import type { KeywardContext } from './state.ts';
 
 /**
@@ -8,6 +9,8 @@ import type { KeywardContext } from './state.ts';
  */
 export interface UiSession {
   csrf?: string;
+  /** The language picked with the switcher in the footer (middleware/koa-locale.ts). */
+  locale?: Locale;
   /** An upstream sign-in in flight: bound to this browser and this interaction. */
   federation?: { uid: string; upstream: string; request: UpstreamRequest; startedAt: number };
 }
@@ -25,5 +28,9 @@ export function uiSession(ctx: KeywardContext): UiSession {
  * OWASP Session Management Cheat Sheet, "Renew the Session ID After Any Privilege Level Change").
  */
 export function rotateUiSession(ctx: KeywardContext): void {
-  (ctx as unknown as { session: UiSession | null }).session = null;
+  const holder = ctx as unknown as { session: UiSession | null };
+  // The language choice is no secret and carries over.
+  const locale = holder.session?.locale;
+  holder.session = null;
+  if (locale) holder.session = { locale };
 }

@@ -3,11 +3,11 @@ import { NO_ERRORS, type FormErrors } from './forms.ts';
 
 /** Plain-language descriptions of the OpenID scopes an end user may be asked to grant. */
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Know who you are (a stable identifier for your account)',
-  profile: 'See your name',
-  email: 'See your email address and whether it is verified',
-  roles: 'See the roles your account has',
-  offline_access: 'Stay signed in to the app when you are not using it',
+  openid: 'scope.openid',
+  profile: 'scope.profile',
+  email: 'scope.email',
+  roles: 'scope.roles',
+  offline_access: 'scope.offlineAccess',
 };
 
 export interface LoginViewModel {
@@ -57,8 +57,8 @@ export function loginViewModel(
 export function consentViewModel(pending: PendingInteraction, csrfToken: string): ConsentViewModel {
   const asked = new Set(pending.requestedScopes);
   const shared: { label: string; value: string }[] = [];
-  if (pending.account && asked.has('email')) shared.push({ label: 'Email', value: pending.account.email });
-  if (pending.account?.name && asked.has('profile')) shared.push({ label: 'Name', value: pending.account.name });
+  if (pending.account && asked.has('email')) shared.push({ label: 'field.email', value: pending.account.email });
+  if (pending.account?.name && asked.has('profile')) shared.push({ label: 'field.name', value: pending.account.name });
   return {
     uid: pending.uid,
     clientName: pending.client.name,

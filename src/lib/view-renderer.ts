@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
+import { LOCALES, translator, type Catalogs, type Locale, type Message } from './i18n.ts';
 
 /** The operator's branding (config `ui`): every URL is https:// or a /path (config/schema.ts). */
 export interface Branding {
@@ -14,7 +15,11 @@ export interface Branding {
 
 /** What every page's layout needs besides the page's own view-model. */
 export interface PageContext {
-  title: string;
+  /** A catalog key (locales/*.json), translated with the page. */
+  title: Message;
+  /** The page's language (default: DEFAULT_LOCALE) and its path, for the language switcher. */
+  locale?: Locale | undefined;
+  path?: string | undefined;
   requestId?: string | undefined;
   /** Error pages show the request id (people quote it to support); other pages keep it out of sight. */
   showRequestId?: boolean;
@@ -33,17 +38,23 @@ const PASSWORD_TOGGLE = 'password-toggle.js';
  * Renders `views/<view>.ejs` inside `views/layout.ejs`. Templates escape with <%= %>;
  * they receive view-models only (DESIGN.md, Conventions 4).
  */
-export function createViewRenderer(viewsDirectory: string, branding: Branding, cache: boolean): RenderPage {
-  const footerLinks = [
-    { label: 'Privacy', href: branding.privacyUrl },
-    { label: 'Terms', href: branding.termsUrl },
-    { label: 'Help', href: branding.supportUrl },
+export function createViewRenderer(viewsDirectory: string, branding: Branding, cache: boolean, i18n: { catalogs: Catalogs; defaultLocale: Locale }): RenderPage {
+  const links = [
+    { label: 'footer.privacy', href: branding.privacyUrl },
+    { label: 'footer.terms', href: branding.termsUrl },
+    { label: 'footer.help', href: branding.supportUrl },
   ].filter((link) => link.href);
   return async (view, page, model = {}) => {
     const options = { cache, async: true, root: viewsDirectory };
-    const body = await ejs.renderFile(join(viewsDirectory, `${view}.ejs`), { ...model, page, branding }, options);
+    const locale = page.locale ?? i18n.defaultLocale;
+    const t = translator(i18n.catalogs, locale);
+    const translated = { ...page, title: t(page.title) };
+    const body = await ejs.renderFile(join(viewsDirectory, `${view}.ejs`), { ...model, page: translated, branding, t, locale }, options);
     const scripts = body.includes('type="password"') ? [...(page.scripts ?? []), PASSWORD_TOGGLE] : page.scripts;
-    const layoutPage = { ...page, scripts };
-    return ejs.renderFile(join(viewsDirectory, 'layout.ejs'), { ...model, page: layoutPage, branding, footerLinks, body }, options);
+    const layoutPage = { ...translated, scripts };
+    const footerLinks = links.map((link) => ({ ...link, label: t(link.label) }));
+    // The switcher keeps the current path: a plain link, no JavaScript needed.
+    const languages = LOCALES.map((code) => ({ code, name: translator(i18n.catalogs, code)('language.name'), href: `${page.path ?? ''}?lang=${code}`, current: code === locale }));
+    return ejs.renderFile(join(viewsDirectory, 'layout.ejs'), { ...model, page: layoutPage, branding, footerLinks, body, t, locale, languages }, options);
   };
 }

@@ -26,6 +26,8 @@ export interface PendingInteraction {
   /** What the client will learn about the account, for the consent page. */
   account: { email: string; name: string | undefined } | undefined;
   loginHint: string | undefined;
+  /** The request's ui_locales (OIDC Core §3.1.2.1): preferred languages, space-separated. */
+  uiLocales: string | undefined;
   /** The browser is signed in, but this request needs a second factor it has not given. */
   stepUp: boolean;
 }
@@ -146,6 +148,7 @@ export function createInteractionService(deps: {
           scopes.map((scope) => ({ api: apis.find(api)?.name ?? api, scope, description: apis.find(api)?.scopes[scope] ?? scope }))),
         account: account ? { email: account.email, name: account.name } : undefined,
         loginHint: typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined,
+        uiLocales: typeof interaction.params.ui_locales === 'string' ? interaction.params.ui_locales : undefined,
         // Only the step-up check (or an essential ACR) asks, for a browser that is signed in.
         stepUp: prompt === 'login' && Boolean(interaction.session) && interaction.prompt.reasons.length > 0
           && interaction.prompt.reasons.every((reason) => reason === STEP_UP_REASON || reason === 'essential_acr' || reason === 'essential_acrs'),

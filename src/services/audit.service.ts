@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock.ts';
+import type { Locale } from '../lib/i18n.ts';
 import type { Logger } from '../logger/logger.ts';
 import type { AuditEvent, AuditStore } from '../stores/types.ts';
 import type { Metrics } from './metrics.service.ts';
@@ -7,6 +8,8 @@ import type { Metrics } from './metrics.service.ts';
 export interface RequestOrigin {
   ip: string;
   userAgent: string;
+  /** The language of the request's page: mails it causes are written in it. */
+  locale?: Locale | undefined;
 }
 
 export type AuditEventName =

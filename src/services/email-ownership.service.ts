@@ -38,7 +38,7 @@ export function createEmailOwnership(deps: {
       await deps.recoveryCodes.removeAll(account.id);
       const revokedRecords = await revokeEverythingFor(deps.oidcRecords, account.id);
       await audit.record('email_ownership_proven', 'success', origin, { accountId: account.id, details: { removedLinks, removedFactors, revokedRecords } });
-      if (removedLinks.length > 0 || removedFactors > 0 || revokedRecords > 0) await deps.mail.unprovenAccessRemoved(account.email, removedLinks, removedFactors, revokedRecords > 0);
+      if (removedLinks.length > 0 || removedFactors > 0 || revokedRecords > 0) await deps.mail.unprovenAccessRemoved(account.email, removedLinks, removedFactors, revokedRecords > 0, origin.locale);
       return { removedLinks, removedFactors, revokedRecords };
     },
   };

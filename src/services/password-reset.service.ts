@@ -5,14 +5,15 @@ import type { AuditTrail, RequestOrigin } from './audit.service.ts';
 import type { EmailOwnership } from './email-ownership.service.ts';
 import type { OneTimeLinks } from './one-time-links.service.ts';
 import type { PasswordHasher } from './passwords.service.ts';
-import { passwordProblem } from './password-policy.ts';
+import type { Message } from '../lib/i18n.ts';
+import { passwordProblemMessage as passwordProblem } from './password-policy.ts';
 import type { Throttle } from './throttle.service.ts';
 
 /** Reset links are valid 30 minutes (OWASP Forgot Password Cheat Sheet). */
 export const RESET_LINK_TTL_SECONDS = 30 * 60;
 
 export type ResetRequestResult = { outcome: 'requested' } | { outcome: 'throttled'; retryAfterSeconds: number };
-export type ResetResult = { outcome: 'done' } | { outcome: 'invalid_password'; problem: string } | { outcome: 'invalid_link' };
+export type ResetResult = { outcome: 'done' } | { outcome: 'invalid_password'; problem: Message } | { outcome: 'invalid_link' };
 
 export interface PasswordResetService {
   /** Answers the same whether or not the email has an account (no user enumeration). */
@@ -42,7 +43,7 @@ export function createPasswordResetService(deps: {
       }
       const account = await accounts.findByEmail(email);
       if (account && !account.disabled) {
-        await mail.resetPassword(account.email, await links.issue(account.id, 'reset_password', RESET_LINK_TTL_SECONDS));
+        await mail.resetPassword(account.email, await links.issue(account.id, 'reset_password', RESET_LINK_TTL_SECONDS), origin.locale);
         await audit.record('password_reset_request', 'success', origin, { accountId: account.id });
       } else {
         await audit.record('password_reset_request', 'failure', origin, { details: { reason: 'no such account' } });

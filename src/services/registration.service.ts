@@ -6,10 +6,11 @@ import type { AuditTrail, RequestOrigin } from './audit.service.ts';
 import type { OneTimeLinks } from './one-time-links.service.ts';
 import { RESET_LINK_TTL_SECONDS } from './password-reset.service.ts';
 import type { PasswordHasher } from './passwords.service.ts';
-import { passwordProblem } from './password-policy.ts';
+import type { Message } from '../lib/i18n.ts';
+import { passwordProblemMessage as passwordProblem } from './password-policy.ts';
 import type { Throttle } from './throttle.service.ts';
 
-export type FieldErrors = Partial<Record<'email' | 'password' | 'name', string>>;
+export type FieldErrors = Partial<Record<'email' | 'password' | 'name', Message>>;
 
 export type RegistrationResult =
   /** The same answer whether the email was new or taken: a mail went out either way. */
@@ -51,10 +52,10 @@ export function createRegistrationService(deps: {
 
   const validate = (input: { email: string; password: string; name?: string }): FieldErrors => {
     const errors: FieldErrors = {};
-    if (!emailSchema.safeParse(input.email).success) errors.email = 'Enter a valid email address.';
+    if (!emailSchema.safeParse(input.email).success) errors.email = 'validation.invalidEmail';
     const problem = passwordProblem(input.password, { email: input.email });
     if (problem) errors.password = problem;
-    if (input.name !== undefined && input.name.length > 100) errors.name = 'Use at most 100 characters.';
+    if (input.name !== undefined && input.name.length > 100) errors.name = { key: 'validation.tooLong', params: { count: 100 } };
     return errors;
   };
 
@@ -71,7 +72,7 @@ export function createRegistrationService(deps: {
       const passwordHash = await passwords.hash(input.password);
       const created = await accounts.create({ email: input.email, emailVerified: false, name: input.name || undefined, passwordHash, roles: [] });
       if (created) {
-        await mail.verifyEmail(created.email, await links.issue(created.id, 'verify_email', deps.verificationTtlSeconds));
+        await mail.verifyEmail(created.email, await links.issue(created.id, 'verify_email', deps.verificationTtlSeconds), origin.locale);
         await audit.record('registration', 'success', origin, { accountId: created.id });
         return { outcome: 'check_email' };
       }
@@ -79,7 +80,7 @@ export function createRegistrationService(deps: {
       const owner = await accounts.findByEmail(input.email);
       if (owner) {
         const token = owner.emailVerified ? undefined : await links.issue(owner.id, 'reset_password', RESET_LINK_TTL_SECONDS);
-        await mail.accountExists(owner.email, token);
+        await mail.accountExists(owner.email, token, origin.locale);
         await audit.record('registration', 'denied', origin, { accountId: owner.id, details: { reason: 'email already registered' } });
       }
       return { outcome: 'check_email' };

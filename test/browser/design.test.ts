@@ -134,7 +134,9 @@ describe('the hosted pages at 390 and 1280 px, in light and dark mode', () => {
     expect(await heading(page)).toBe('Sign in');
     // The request id is for error pages only.
     expect(await page.locator('.request-id').count()).toBe(0);
-    expect(await page.locator('.site-footer a').allTextContents()).toEqual(['Privacy', 'Terms', 'Help']);
+    expect(await page.locator('.site-footer .footer-links a').allTextContents()).toEqual(['Privacy', 'Terms', 'Help']);
+    expect(await page.locator('.site-footer .language-switcher a').allTextContents()).toEqual(['English', 'Français', 'Deutsch']);
+    expect(await page.locator('.language-switcher a[aria-current]').textContent()).toBe('English');
     expect(await page.locator('link[rel=icon]').getAttribute('href')).toBe('/assets/favicon.svg');
     await inspect(page, 'sign-in');
 

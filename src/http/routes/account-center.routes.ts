@@ -32,13 +32,13 @@ export function accountCenterRoutes(deps: {
   const { center, render } = deps;
   const router = new Router<KeywardState>({ prefix: '/account' });
   const access = accountAccess({ interactions: deps.interactions, accounts: deps.accounts, reauthentication: deps.reauthentication, render });
-  const page = (ctx: KeywardContext, title: string) => ({ title, requestId: ctx.state.requestId });
+  const page = (ctx: KeywardContext, title: string) => ({ title, requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path });
   const html = async (ctx: KeywardContext, view: string, title: string, model: object) => {
     ctx.type = 'html';
     ctx.body = await render(view, page(ctx, title), { csrfToken: csrfToken(ctx), ...model });
   };
   const overview = async (ctx: KeywardContext, account: AccountRecord, form: { errors?: FormErrors; message?: string } = {}) =>
-    html(ctx, 'account', 'Your account', accountViewModel(account, await deps.federation.linkedIdentities(account.id), form.errors ?? NO_ERRORS, form.message));
+    html(ctx, 'account', 'title.account', accountViewModel(account, await deps.federation.linkedIdentities(account.id), form.errors ?? NO_ERRORS, form.message));
   const seeOther = (ctx: KeywardContext, path: string) => {
     ctx.status = 303;
     ctx.redirect(path);
@@ -62,42 +62,42 @@ export function accountCenterRoutes(deps: {
     const email = field(ctx, 'email').trim();
     if (!emailSchema.safeParse(email).success) {
       ctx.status = 400;
-      return overview(ctx, account, { errors: formErrors({ email: 'Enter an email address like name@example.com.' }) });
+      return overview(ctx, account, { errors: formErrors({ email: 'account.errors.invalidEmail' }) });
     }
     if ((await center.emailChange.request(account, email, originOf(ctx))) === 'locked') {
       ctx.status = 409;
-      return overview(ctx, account, { errors: formErrors({ email: 'Your email changed recently. It can change again once the link we sent to your former address has expired (7 days).' }) });
+      return overview(ctx, account, { errors: formErrors({ email: 'account.errors.emailLocked' }) });
     }
-    return html(ctx, 'account-email-sent', 'Check your new mailbox', { email });
+    return html(ctx, 'account-email-sent', 'title.checkMailbox', { email });
   }));
   // The links in the mails open a page with a button: a mail scanner opening links changes nothing.
   for (const [path, act] of [['confirm', center.emailChange.confirm], ['undo', center.emailChange.undo]] as const) {
-    router.get(`/email/${path}`, async (ctx) => html(ctx, 'account-email-link', path === 'confirm' ? 'Confirm your new email' : 'Undo the email change', { action: path, token: typeof ctx.query.token === 'string' ? ctx.query.token.slice(0, 100) : '', result: undefined }));
+    router.get(`/email/${path}`, async (ctx) => html(ctx, 'account-email-link', path === 'confirm' ? 'title.confirmNewEmail' : 'title.undoEmailChange', { action: path, token: typeof ctx.query.token === 'string' ? ctx.query.token.slice(0, 100) : '', result: undefined }));
     router.post(`/email/${path}`, parseForm, verifyCsrf(), async (ctx) => {
       const result = await act(field(ctx, 'token'), originOf(ctx));
       if (result !== 'changed') ctx.status = 400;
-      return html(ctx, 'account-email-link', path === 'confirm' ? 'Confirm your new email' : 'Undo the email change', { action: path, token: '', result });
+      return html(ctx, 'account-email-link', path === 'confirm' ? 'title.confirmNewEmail' : 'title.undoEmailChange', { action: path, token: '', result });
     });
   }
 
-  router.get('/password', access.signedIn(async (ctx, { account }) => html(ctx, 'account-password', 'Change your password', { errors: NO_ERRORS, hasPassword: Boolean(account.passwordHash) })));
+  router.get('/password', access.signedIn(async (ctx, { account }) => html(ctx, 'account-password', 'title.changePassword', { errors: NO_ERRORS, hasPassword: Boolean(account.passwordHash) })));
   // A recent authentication: a stolen session must not set a password (a federated-only account
   // has none to ask for), and with a second factor on, the factor is asked first.
   router.post('/password', parseForm, verifyCsrf(), access.recent(async (ctx, { account, session }) => {
     const next = field(ctx, 'password');
     if (next !== field(ctx, 'password_confirmation')) {
       ctx.status = 400;
-      return html(ctx, 'account-password', 'Change your password', { errors: formErrors({ password_confirmation: 'The two new passwords differ.' }), hasPassword: Boolean(account.passwordHash) });
+      return html(ctx, 'account-password', 'title.changePassword', { errors: formErrors({ password_confirmation: 'account.errors.newPasswordsDiffer' }), hasPassword: Boolean(account.passwordHash) });
     }
     const result = await center.changes.changePassword(account, { current: field(ctx, 'current_password').slice(0, 1024), next: next.slice(0, 1024), endOtherSessions: field(ctx, 'end_other_sessions') === 'yes', currentSessionId: session.sessionId }, originOf(ctx));
     if (result.outcome === 'changed') return seeOther(ctx, '/account?done=password');
     const errors = result.outcome === 'throttled' ? formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds))
-      : result.outcome === 'wrong_password' ? formErrors({ current_password: 'That is not your current password.' }) : formErrors({ password: result.problem });
+      : result.outcome === 'wrong_password' ? formErrors({ current_password: 'account.errors.wrongCurrentPassword' }) : formErrors({ password: result.problem });
     if (result.outcome !== 'throttled') ctx.status = result.outcome === 'wrong_password' ? 401 : 400;
-    return html(ctx, 'account-password', 'Change your password', { errors, hasPassword: Boolean(account.passwordHash) });
+    return html(ctx, 'account-password', 'title.changePassword', { errors, hasPassword: Boolean(account.passwordHash) });
   }));
 
-  router.get('/sessions', access.signedIn(async (ctx, { account, session }) => html(ctx, 'account-sessions', 'Sessions and devices', sessionsViewModel(await center.devices.list(account.id, session.sessionId)))));
+  router.get('/sessions', access.signedIn(async (ctx, { account, session }) => html(ctx, 'account-sessions', 'title.sessions', sessionsViewModel(await center.devices.list(account.id, session.sessionId)))));
   router.post('/sessions/sign-out', parseForm, verifyCsrf(), access.signedIn(async (ctx, { account }) => {
     await center.devices.signOut(account.id, field(ctx, 'session').slice(0, 100));
     return seeOther(ctx, '/account/sessions');
@@ -107,7 +107,7 @@ export function accountCenterRoutes(deps: {
     return seeOther(ctx, '/account/sessions');
   }));
 
-  router.get('/apps', access.signedIn(async (ctx, { account }) => html(ctx, 'account-apps', 'Connected apps', appsViewModel(await center.apps.list(account.id)))));
+  router.get('/apps', access.signedIn(async (ctx, { account }) => html(ctx, 'account-apps', 'title.apps', appsViewModel(await center.apps.list(account.id)))));
   router.post('/apps/revoke', parseForm, verifyCsrf(), access.signedIn(async (ctx, { account }) => {
     await center.apps.revoke(account.id, field(ctx, 'client').slice(0, 200), originOf(ctx));
     return seeOther(ctx, '/account/apps');
@@ -117,7 +117,7 @@ export function accountCenterRoutes(deps: {
     const result = await deps.federation.unlink(account.id, field(ctx, 'upstream'), field(ctx, 'subject'), originOf(ctx));
     if (result === 'removed') return seeOther(ctx, '/account');
     ctx.status = result === 'not_found' ? 404 : 409;
-    return overview(ctx, account, { message: result === 'last_way_in' ? 'This is the only way to sign in to your account, so it cannot be removed.' : 'There is no such linked identity.' });
+    return overview(ctx, account, { message: result === 'last_way_in' ? 'account.errors.lastWayIn' : 'account.errors.noSuchIdentity' });
   }));
 
   // Personal data (GDPR Art. 15, 20): a recent authentication, as for a change.
@@ -126,20 +126,20 @@ export function accountCenterRoutes(deps: {
     ctx.body = await center.changes.exportData(account, session.sessionId);
   }));
 
-  router.get('/delete', access.recent(async (ctx, { account }) => html(ctx, 'account-delete', 'Delete your account', { errors: NO_ERRORS, email: account.email })));
+  router.get('/delete', access.recent(async (ctx, { account }) => html(ctx, 'account-delete', 'title.deleteAccount', { errors: NO_ERRORS, email: account.email })));
   router.post('/delete', parseForm, verifyCsrf(), access.recent(async (ctx, { account }) => {
     if (field(ctx, 'confirm').trim().toLowerCase() !== account.email.toLowerCase()) {
       ctx.status = 400;
-      return html(ctx, 'account-delete', 'Delete your account', { errors: formErrors({ confirm: 'Type your email address exactly to confirm.' }), email: account.email });
+      return html(ctx, 'account-delete', 'title.deleteAccount', { errors: formErrors({ confirm: 'account.errors.confirmDelete' }), email: account.email });
     }
     await center.changes.deleteAccount(account, originOf(ctx));
-    return html(ctx, 'account-deleted', 'Account deleted', {});
+    return html(ctx, 'account-deleted', 'title.accountDeleted', {});
   }));
 
   return router;
 }
 
 const DONE: Record<string, string> = {
-  profile: 'Your profile is saved.',
-  password: 'Your password is changed. We sent a mail to confirm it.',
+  profile: 'account.done.profile',
+  password: 'account.done.password',
 };

@@ -12,8 +12,8 @@ import { enrolmentViewModel, securityViewModel } from '../mfa-view-models.ts';
 import { originOf } from '../request-origin.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
 
-const REMOVAL_REFUSED = 'This is your last second factor and your account must have one. Add another first.';
-const WRONG = 'That did not work. Check it and try again.';
+const REMOVAL_REFUSED = 'security.errors.removalRefused';
+const WRONG = 'security.errors.wrong';
 
 /**
  * /account/security: the signed-in person's passkeys, authenticator apps and recovery codes.
@@ -30,16 +30,16 @@ export function accountSecurityRoutes(deps: {
 }): Router<KeywardState> {
   const { authenticators, reauthentication, render } = deps;
   const router = new Router<KeywardState>({ prefix: '/account' });
-  const page = (ctx: KeywardContext, title: string) => ({ title, requestId: ctx.state.requestId, scripts: ['passkey.js'] });
+  const page = (ctx: KeywardContext, title: string) => ({ title, requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path, scripts: ['passkey.js'] });
   const access = accountAccess({ interactions: deps.interactions, accounts: deps.accounts, reauthentication, render });
   const showSecurity = async (ctx: KeywardContext, account: AccountRecord, message?: string) => {
     ctx.type = 'html';
-    ctx.body = await render('security', page(ctx, 'Sign-in and security'), securityViewModel(csrfToken(ctx), await authenticators.list(account.id), await authenticators.remainingRecoveryCodes(account.id), deps.mfaRequiredFor(account), message));
+    ctx.body = await render('security', page(ctx, 'title.security'), securityViewModel(csrfToken(ctx), await authenticators.list(account.id), await authenticators.remainingRecoveryCodes(account.id), deps.mfaRequiredFor(account), message));
   };
   const showReauthentication = async (ctx: KeywardContext, account: AccountRecord, errors: FormErrors = NO_ERRORS) => {
     const factors = await authenticators.list(account.id);
     ctx.type = 'html';
-    ctx.body = await render('reauthenticate', page(ctx, 'Confirm it is you'), {
+    ctx.body = await render('reauthenticate', page(ctx, 'title.reauthenticate'), {
       csrfToken: csrfToken(ctx), errors,
       // With a second factor on, the password alone does not confirm a change: the factor does.
       hasPassword: Boolean(account.passwordHash) && factors.length === 0, hasTotp: factors.some((a) => a.kind === 'totp'), hasPasskey: factors.some((a) => a.kind === 'passkey'),
@@ -48,7 +48,7 @@ export function accountSecurityRoutes(deps: {
   const showTotpEnrolment = async (ctx: KeywardContext, account: AccountRecord, id: string | undefined, errors: FormErrors = NO_ERRORS) => {
     const totp = (id ? await authenticators.pendingTotp(account, id) : undefined) ?? await authenticators.startTotp(account);
     ctx.type = 'html';
-    ctx.body = await render('security-totp', page(ctx, 'Add an authenticator app'), enrolmentViewModel(undefined, csrfToken(ctx), totp, errors));
+    ctx.body = await render('security-totp', page(ctx, 'title.addApp'), enrolmentViewModel(undefined, csrfToken(ctx), totp, errors));
   };
   const enrolled = async (ctx: KeywardContext, result: EnrolmentResult & { outcome: 'enrolled' }) => {
     if (!result.recoveryCodes) {
@@ -56,7 +56,7 @@ export function accountSecurityRoutes(deps: {
       return ctx.redirect('/account/security');
     }
     ctx.type = 'html';
-    ctx.body = await render('recovery-codes', { title: 'Save your recovery codes', requestId: ctx.state.requestId }, { codes: result.recoveryCodes, continueUrl: '/account/security' });
+    ctx.body = await render('recovery-codes', { title: 'title.recoveryCodes', requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path }, { codes: result.recoveryCodes, continueUrl: '/account/security' });
   };
 
   const change = access.recent;
@@ -104,7 +104,7 @@ export function accountSecurityRoutes(deps: {
     const result = await authenticators.registerPasskey(account, `register:${session.sessionId}`, field(ctx, 'credential').slice(0, 32_768), field(ctx, 'name'), originOf(ctx));
     if (result.outcome === 'enrolled') return enrolled(ctx, result);
     ctx.status = 400;
-    return showSecurity(ctx, account, 'The passkey could not be added. Try again.');
+    return showSecurity(ctx, account, 'security.errors.passkeyNotAdded');
   }));
   router.post('/security/authenticators/remove', parseForm, verifyCsrf(), change(async (ctx, { account }) => {
     const result = await authenticators.remove(account, field(ctx, 'id').slice(0, 100), originOf(ctx));
@@ -113,16 +113,16 @@ export function accountSecurityRoutes(deps: {
       return ctx.redirect('/account/security');
     }
     ctx.status = result === 'not_found' ? 404 : 409;
-    return showSecurity(ctx, account, { not_found: 'There is no such passkey or app.', last_factor_required: REMOVAL_REFUSED, busy: 'Another change to your sign-in settings is under way. Try again in a moment.' }[result]);
+    return showSecurity(ctx, account, { not_found: 'security.errors.notFound', last_factor_required: REMOVAL_REFUSED, busy: 'security.errors.busy' }[result]);
   }));
   router.post('/security/recovery-codes', parseForm, verifyCsrf(), change(async (ctx, { account }) => {
     const codes = await authenticators.regenerateRecoveryCodes(account, originOf(ctx));
     if (!codes) {
       ctx.status = 409;
-      return showSecurity(ctx, account, 'Recovery codes come with a second factor: add a passkey or an authenticator app first.');
+      return showSecurity(ctx, account, 'security.errors.codesNeedFactor');
     }
     ctx.type = 'html';
-    ctx.body = await render('recovery-codes', { title: 'Save your recovery codes', requestId: ctx.state.requestId }, { codes, continueUrl: '/account/security' });
+    ctx.body = await render('recovery-codes', { title: 'title.recoveryCodes', requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path }, { codes, continueUrl: '/account/security' });
   }));
 
   return router;

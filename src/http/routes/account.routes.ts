@@ -9,7 +9,7 @@ import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
 import { originOf, returnToOf } from '../request-origin.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
 
-const WRONG_VERIFICATION_PASSWORD = 'This is not the password of the account. Enter the password chosen when the account was created, or choose a new one with “Forgot your password?”.';
+const WRONG_VERIFICATION_PASSWORD = 'errors.wrongVerificationPassword';
 
 const tokenOf = (value: unknown) => (typeof value === 'string' ? value.slice(0, 100) : '');
 
@@ -25,7 +25,7 @@ export function accountRoutes(deps: {
   const router = new Router<KeywardState>();
   const show = async (ctx: KeywardContext, view: string, title: string, model: object = {}) => {
     ctx.type = 'html';
-    ctx.body = await render(view, { title, requestId: ctx.state.requestId }, { csrfToken: csrfToken(ctx), errors: NO_ERRORS, ...model });
+    ctx.body = await render(view, { title, requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path }, { csrfToken: csrfToken(ctx), errors: NO_ERRORS, ...model });
   };
   const returnTo = (ctx: KeywardContext) => returnToOf(ctx.method === 'GET' ? ctx.query.return_to : field(ctx, 'return_to'));
 
@@ -35,7 +35,7 @@ export function accountRoutes(deps: {
   });
 
   const registerPage = (ctx: KeywardContext, form: { email?: string; name?: string; errors?: FormErrors } = {}) =>
-    show(ctx, 'register', 'Create your account', { email: '', name: '', returnTo: returnTo(ctx), ...form });
+    show(ctx, 'register', 'title.register', { email: '', name: '', returnTo: returnTo(ctx), ...form });
   router.get('/register', async (ctx) => {
     if (!deps.registrationEnabled) throw new NotFoundError();
     await registerPage(ctx);
@@ -44,7 +44,7 @@ export function accountRoutes(deps: {
     if (!deps.registrationEnabled) throw new NotFoundError();
     const input = { email: field(ctx, 'email').trim(), password: field(ctx, 'password'), name: field(ctx, 'name').trim() };
     const result = await registration.register(input, originOf(ctx));
-    if (result.outcome === 'check_email') return show(ctx, 'check-email', 'Check your email', { email: input.email, reason: 'registration', returnTo: returnTo(ctx) });
+    if (result.outcome === 'check_email') return show(ctx, 'check-email', 'title.checkEmail', { email: input.email, reason: 'registration', returnTo: returnTo(ctx) });
     if (result.outcome === 'throttled') return registerPage(ctx, { ...input, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });
     ctx.status = 400;
     await registerPage(ctx, { email: input.email, name: input.name, errors: formErrors(result.errors) });
@@ -55,21 +55,21 @@ export function accountRoutes(deps: {
     // A GET only shows a button: mail scanners that open links must not spend the link.
     if (!(await registration.canVerifyEmail(token))) {
       ctx.status = 400;
-      return show(ctx, 'verify-email-result', 'Email not confirmed', { verified: false });
+      return show(ctx, 'verify-email-result', 'title.emailNotConfirmed', { verified: false });
     }
-    await show(ctx, 'verify-email', 'Confirm your email', { token });
+    await show(ctx, 'verify-email', 'title.confirmEmail', { token });
   });
   router.post('/verify-email', parseForm, verifyCsrf(), async (ctx) => {
     const token = tokenOf(field(ctx, 'token'));
     const result = await registration.verifyEmail(token, field(ctx, 'password').slice(0, 1024), originOf(ctx));
     if (result.outcome === 'wrong_password') {
       ctx.status = 400;
-      return show(ctx, 'verify-email', 'Confirm your email', { token, errors: formErrors({ password: WRONG_VERIFICATION_PASSWORD }) });
+      return show(ctx, 'verify-email', 'title.confirmEmail', { token, errors: formErrors({ password: WRONG_VERIFICATION_PASSWORD }) });
     }
-    if (result.outcome === 'throttled') return show(ctx, 'verify-email', 'Confirm your email', { token, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });
+    if (result.outcome === 'throttled') return show(ctx, 'verify-email', 'title.confirmEmail', { token, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });
     const verified = result.outcome === 'verified';
     if (!verified) ctx.status = 400;
-    await show(ctx, 'verify-email-result', verified ? 'Email confirmed' : 'Email not confirmed', { verified });
+    await show(ctx, 'verify-email-result', verified ? 'Email confirmed' : 'title.emailNotConfirmed', { verified });
   });
 
   const forgotPage = (ctx: KeywardContext, form: { email?: string; errors?: FormErrors } = {}) =>
@@ -79,11 +79,11 @@ export function accountRoutes(deps: {
     const email = field(ctx, 'email').trim();
     if (!email || email.length > 320) {
       ctx.status = 400;
-      return forgotPage(ctx, { email, errors: formErrors({ email: 'Enter your email address.' }) });
+      return forgotPage(ctx, { email, errors: formErrors({ email: 'errors.enterEmail' }) });
     }
     const result = await passwordReset.request(email, originOf(ctx));
     if (result.outcome === 'throttled') return forgotPage(ctx, { email, errors: formErrors({}, tooManyRequests(ctx, result.retryAfterSeconds)) });
-    await show(ctx, 'check-email', 'Check your email', { email, reason: 'reset', returnTo: returnTo(ctx) });
+    await show(ctx, 'check-email', 'title.checkEmail', { email, reason: 'reset', returnTo: returnTo(ctx) });
   });
 
   router.get('/reset-password', async (ctx) => {
@@ -92,19 +92,19 @@ export function accountRoutes(deps: {
       ctx.status = 400;
       return show(ctx, 'reset-password-result', 'Link expired', { done: false });
     }
-    await show(ctx, 'reset-password', 'Choose a new password', { token });
+    await show(ctx, 'reset-password', 'title.resetPassword', { token });
   });
   router.post('/reset-password', parseForm, verifyCsrf(), async (ctx) => {
     const token = tokenOf(field(ctx, 'token'));
     const password = field(ctx, 'password');
     if (password !== field(ctx, 'password_confirmation')) {
       ctx.status = 400;
-      return show(ctx, 'reset-password', 'Choose a new password', { token, errors: formErrors({ password_confirmation: 'The two passwords are not the same.' }) });
+      return show(ctx, 'reset-password', 'title.resetPassword', { token, errors: formErrors({ password_confirmation: 'errors.passwordsDiffer' }) });
     }
     const result = await passwordReset.reset(token, password, originOf(ctx));
     if (result.outcome === 'invalid_password') {
       ctx.status = 400;
-      return show(ctx, 'reset-password', 'Choose a new password', { token, errors: formErrors({ password: result.problem }) });
+      return show(ctx, 'reset-password', 'title.resetPassword', { token, errors: formErrors({ password: result.problem }) });
     }
     if (result.outcome === 'invalid_link') ctx.status = 400;
     await show(ctx, 'reset-password-result', result.outcome === 'done' ? 'Password changed' : 'Link expired', { done: result.outcome === 'done' });

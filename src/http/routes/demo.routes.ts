@@ -10,7 +10,7 @@ export function demoRoutes(deps: { render: RenderPage; issuer: string }): Router
     const first = (value: unknown) => (typeof value === 'string' ? value : undefined);
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
-    ctx.body = await deps.render('demo-callback', { title: 'Demo app', requestId: ctx.state.requestId }, {
+    ctx.body = await deps.render('demo-callback', { title: 'title.demo', requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path }, {
       code: first(ctx.query.code),
       issuer: deps.issuer,
       verifier: DEMO_CODE_VERIFIER,
@@ -20,7 +20,7 @@ export function demoRoutes(deps: { render: RenderPage; issuer: string }): Router
   });
   router.get('/signed-out', async (ctx) => {
     ctx.type = 'html';
-    ctx.body = await deps.render('signed-out', { title: 'Signed out', requestId: ctx.state.requestId }, { clientName: 'Keyward demo app' });
+    ctx.body = await deps.render('signed-out', { title: 'title.signedOut', requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path }, { clientName: 'Keyward demo app' });
   });
   return router;
 }

@@ -15,17 +15,17 @@ import { uiSession } from '../ui-session.ts';
 const FLOW_LIFETIME_MS = 10 * 60 * 1000;
 
 const REFUSALS: Record<string, string> = {
-  registration_closed: 'There is no account for this sign-in, and new accounts cannot be created here.',
+  registration_closed: 'federation.registrationClosed',
   // One answer whether or not an account has the address: the page must not tell (no enumeration).
-  unverified_email: 'The provider does not confirm that this email address is yours. Confirm it with the provider, or sign in (or create an account) with your email and a password.',
-  no_email: 'The provider did not share a verified email address, which an account needs.',
-  account_disabled: 'This account is disabled.',
+  unverified_email: 'federation.unverifiedEmail',
+  no_email: 'federation.noEmail',
+  account_disabled: 'federation.accountDisabled',
 };
 const FAILURES: Record<FederationError['code'], string> = {
-  upstream_denied: 'Signing in with the provider was cancelled or refused.',
-  upstream_unavailable: 'The provider could not be reached. Try again in a moment.',
-  invalid_response: 'The provider’s answer could not be verified, so it was not used.',
-  state_mismatch: 'This sign-in could not be matched to the one you started. Start again.',
+  upstream_denied: 'federation.upstreamDenied',
+  upstream_unavailable: 'federation.upstreamUnavailable',
+  invalid_response: 'federation.invalidResponse',
+  state_mismatch: 'federation.stateMismatch',
 };
 
 /** "Continue with …": off to the upstream and back (state, nonce and PKCE verifier live in the UI session). */
@@ -37,7 +37,7 @@ export function federationRoutes(deps: { federation: FederationService; interact
   const failed = async (ctx: KeywardContext, message: string, uid: string | undefined) => {
     ctx.status = 400;
     ctx.type = 'html';
-    ctx.body = await render('federation-error', { title: 'Sign-in did not work', requestId: ctx.state.requestId, showRequestId: true }, { message, returnTo: uid ? `/interaction/${uid}` : undefined });
+    ctx.body = await render('federation-error', { title: 'federation.title', requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path, showRequestId: true }, { message, returnTo: uid ? `/interaction/${uid}` : undefined });
   };
 
   router.post('/interaction/:uid/federated/:upstream', deps.uiSession, parseForm, verifyCsrf(), async (ctx) => {

@@ -4,6 +4,7 @@ import type { RenderPage } from '../../lib/view-renderer.ts';
 import type { InteractionService, PendingInteraction } from '../../oidc/interactions.ts';
 import { field, formErrors, parseForm, tooManyRequests, type FormErrors } from '../forms.ts';
 import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
+import { withUiLocales } from '../middleware/koa-locale.ts';
 import { originOf } from '../request-origin.ts';
 import type { FederationService } from '../../services/federation/federation.service.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
@@ -11,9 +12,9 @@ import { continueSignIn } from '../sign-in-continuation.ts';
 import { consentViewModel, loginViewModel } from '../view-models.ts';
 
 // One message for unknown email, wrong password and disabled account: no user enumeration.
-const WRONG_CREDENTIALS = 'The email or password is incorrect.';
-const PASSKEY_FAILED = 'That passkey could not be used to sign in. Try again, or sign in with your email and password.';
-const UNVERIFIED = 'Confirm your email address first: open the link we sent you. Check your spam folder too.';
+const WRONG_CREDENTIALS = 'errors.wrongCredentials';
+const PASSKEY_FAILED = 'errors.passkeySignInFailed';
+const UNVERIFIED = 'errors.unverified';
 
 /** Keyward's login and consent pages, driven by oidc-provider interactions. Thin: parse, call, render. */
 export function interactionRoutes(deps: {
@@ -26,7 +27,7 @@ export function interactionRoutes(deps: {
   const { interactions, render } = deps;
   const router = new Router<KeywardState>({ prefix: '/interaction' });
   const http = (ctx: KeywardContext) => ({ req: ctx.req, res: ctx.res });
-  const page = (ctx: KeywardContext, title: string) => ({ title, requestId: ctx.state.requestId });
+  const page = (ctx: KeywardContext, title: string) => ({ title, requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path });
   /** A client with its own accent colour gets its stylesheet (theme.routes.ts). */
   const themeOf = (pending: PendingInteraction) => (pending.client.accentColor ? pending.client.id : undefined);
   const continueAt = (ctx: KeywardContext, url: string) => {
@@ -35,9 +36,10 @@ export function interactionRoutes(deps: {
   };
   const showLogin = async (ctx: KeywardContext, form: { email?: string; errors?: FormErrors } = {}) => {
     const pending = await interactions.load(http(ctx), ctx.params.uid!);
+    withUiLocales(ctx, pending.uiLocales);
     const link = await deps.federation.pendingLink(pending.uid);
     ctx.type = 'html';
-    ctx.body = await render('login', { ...page(ctx, 'Sign in'), scripts: ['passkey.js'], clientTheme: themeOf(pending) }, loginViewModel(pending, csrfToken(ctx), {
+    ctx.body = await render('login', { ...page(ctx, 'title.signIn'), scripts: ['passkey.js'], clientTheme: themeOf(pending) }, loginViewModel(pending, csrfToken(ctx), {
       ...form,
       email: form.email ?? link?.email,
       registrationEnabled: deps.registrationEnabled,
@@ -58,9 +60,10 @@ export function interactionRoutes(deps: {
       const next = await interactions.stepUp(http(ctx), pending.uid);
       if (next.outcome !== 'first_factor') return continueSignIn(ctx, pending.uid, next, deps.federation);
     }
+    withUiLocales(ctx, pending.uiLocales);
     if (pending.prompt === 'login') return showLogin(ctx, ctx.query.passkey === 'failed' ? { errors: formErrors({}, PASSKEY_FAILED) } : {});
     ctx.type = 'html';
-    ctx.body = await render('consent', { ...page(ctx, 'Allow access'), clientTheme: themeOf(pending) }, consentViewModel(pending, csrfToken(ctx)));
+    ctx.body = await render('consent', { ...page(ctx, 'title.allowAccess'), clientTheme: themeOf(pending) }, consentViewModel(pending, csrfToken(ctx)));
   });
 
   router.post('/:uid/login', parseForm, verifyCsrf(), async (ctx) => {
@@ -68,7 +71,7 @@ export function interactionRoutes(deps: {
     const password = field(ctx, 'password');
     if (!email || !password || email.length > 320 || password.length > 1024) {
       ctx.status = 400;
-      return showLogin(ctx, { email, errors: formErrors({ email: email ? undefined : 'Enter your email address.', password: password ? undefined : 'Enter your password.' }, email && password ? WRONG_CREDENTIALS : undefined) });
+      return showLogin(ctx, { email, errors: formErrors({ email: email ? undefined : 'errors.enterEmail', password: password ? undefined : 'errors.enterPassword' }, email && password ? WRONG_CREDENTIALS : undefined) });
     }
     const result = await interactions.signIn(http(ctx), ctx.params.uid!, { email, password }, originOf(ctx));
     // The password proved ownership: a finished sign-in links a waiting upstream identity (no takeover).

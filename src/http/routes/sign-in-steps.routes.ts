@@ -8,13 +8,15 @@ import type { AuthenticatorsService, EnrolmentResult } from '../../services/mfa/
 import type { AccountStore } from '../../stores/types.ts';
 import { field, formErrors, NO_ERRORS, parseForm, tooManyRequests, type FormErrors } from '../forms.ts';
 import { csrfToken, verifyCsrf } from '../middleware/koa-csrf.ts';
+import { withUiLocales } from '../middleware/koa-locale.ts';
 import { originOf } from '../request-origin.ts';
 import { continueSignIn, httpOf } from '../sign-in-continuation.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
+import type { Message } from '../../lib/i18n.ts';
 import { amrOfEnrolment, enrolmentViewModel, secondFactorViewModel } from '../mfa-view-models.ts';
 
-const WRONG_CODE = 'That code did not work. Check it and try again.';
-const PASSKEY_FAILED = 'That passkey could not be verified. Try again, or use another way.';
+const WRONG_CODE = 'errors.wrongCode';
+const PASSKEY_FAILED = 'errors.passkeyFailed';
 
 /**
  * The steps of a sign-in after its first factor (DESIGN.md, "Sign-in in steps"): the second
@@ -34,15 +36,17 @@ export function signInStepsRoutes(deps: {
   const uidOf = (ctx: KeywardContext) => ctx.params.uid!;
   /** The steps keep the client's accent colour of its sign-in page (theme.routes.ts). */
   const page = async (ctx: KeywardContext, title: string) => {
-    const client = await interactions.load(httpOf(ctx), uidOf(ctx)).then((pending) => pending.client, () => undefined);
-    return { title, requestId: ctx.state.requestId, scripts: ['passkey.js'], clientTheme: client?.accentColor ? client.id : undefined };
+    const pending = await interactions.load(httpOf(ctx), uidOf(ctx)).catch(() => undefined);
+    withUiLocales(ctx, pending?.uiLocales);
+    const client = pending?.client;
+    return { title, requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path, scripts: ['passkey.js'], clientTheme: client?.accentColor ? client.id : undefined };
   };
 
   const showSecondFactor = async (ctx: KeywardContext, errors: FormErrors = NO_ERRORS, method?: string) => {
     const accountId = await interactions.progressAccount(httpOf(ctx), uidOf(ctx));
     if (!accountId) throw new InteractionExpiredError();
     ctx.type = 'html';
-    ctx.body = await render('second-factor', await page(ctx, 'Two-step verification'), secondFactorViewModel(uidOf(ctx), csrfToken(ctx), await authenticators.list(accountId), errors, method));
+    ctx.body = await render('second-factor', await page(ctx, 'title.twoStep'), secondFactorViewModel(uidOf(ctx), csrfToken(ctx), await authenticators.list(accountId), errors, method));
   };
   const enrolmentAccount = async (ctx: KeywardContext) => {
     const accountId = await interactions.enrolmentAccount(httpOf(ctx), uidOf(ctx));
@@ -54,9 +58,9 @@ export function signInStepsRoutes(deps: {
     const account = await enrolmentAccount(ctx);
     const totp = (totpId ? await authenticators.pendingTotp(account, totpId) : undefined) ?? await authenticators.startTotp(account);
     ctx.type = 'html';
-    ctx.body = await render('enrol', await page(ctx, 'Set up two-step verification'), enrolmentViewModel(uidOf(ctx), csrfToken(ctx), totp, errors));
+    ctx.body = await render('enrol', await page(ctx, 'title.enrol'), enrolmentViewModel(uidOf(ctx), csrfToken(ctx), totp, errors));
   };
-  const refused = async (ctx: KeywardContext, refusal: FactorRefusal, message: string, method?: string) => {
+  const refused = async (ctx: KeywardContext, refusal: FactorRefusal, message: Message, method?: string) => {
     if (refusal.outcome === 'throttled') return showSecondFactor(ctx, formErrors({}, tooManyRequests(ctx, refusal.retryAfterSeconds)), method);
     ctx.status = 401;
     const fieldId = method === 'recovery_code' ? 'recovery-code' : 'code';
@@ -67,7 +71,7 @@ export function signInStepsRoutes(deps: {
     const next = await interactions.enrolled(httpOf(ctx), uidOf(ctx), result.authenticator.accountId, amrOfEnrolment(result.authenticator));
     if (!result.recoveryCodes) return continueSignIn(ctx, uidOf(ctx), next, deps.federation);
     ctx.type = 'html';
-    ctx.body = await render('recovery-codes', { title: 'Save your recovery codes', requestId: ctx.state.requestId }, {
+    ctx.body = await render('recovery-codes', { title: 'title.recoveryCodes', requestId: ctx.state.requestId, locale: ctx.state.locale, path: ctx.path }, {
       codes: result.recoveryCodes,
       continueUrl: next.outcome === 'continue' ? next.url : `/interaction/${uidOf(ctx)}`,
     });
@@ -85,7 +89,7 @@ export function signInStepsRoutes(deps: {
       const code = field(ctx, 'code');
       if (!code.trim() || code.length > 64) {
         ctx.status = 400;
-        return showSecondFactor(ctx, formErrors({ [method === 'recovery_code' ? 'recovery-code' : 'code']: 'Enter the code.' }), method);
+        return showSecondFactor(ctx, formErrors({ [method === 'recovery_code' ? 'recovery-code' : 'code']: 'errors.enterCode' }), method);
       }
       const outcome = await interactions.secondFactor(httpOf(ctx), uidOf(ctx), method as SecondFactorMethod, code, originOf(ctx));
       if (outcome.outcome === 'failed' || outcome.outcome === 'throttled') return refused(ctx, outcome, WRONG_CODE, method);

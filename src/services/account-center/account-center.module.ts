@@ -20,7 +20,7 @@ export function createAccountCenter(deps: { config: Config; stores: Stores; cloc
   return {
     devices,
     apps,
-    emailChange: createEmailChange({ accounts: stores.accounts, records: stores.oidcRecords, authenticators: stores.authenticators, mailer: deps.mailer, audit, clock, issuer: config.issuer, productName: config.ui.productName }),
+    emailChange: createEmailChange({ accounts: stores.accounts, records: stores.oidcRecords, authenticators: stores.authenticators, mailer: deps.mailer, translate: deps.mail.translate, audit, clock, issuer: config.issuer, productName: config.ui.productName }),
     changes: createAccountChanges({
       accounts: stores.accounts, accountService: deps.accounts, passwords: deps.passwords, records: stores.oidcRecords, authenticators: stores.authenticators,
       recoveryCodes: stores.recoveryCodes, identities: stores.federatedIdentities, auditStore: stores.audit, devices, apps, throttle: deps.throttle, audit, mail: deps.mail,

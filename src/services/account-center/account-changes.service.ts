@@ -4,7 +4,8 @@ import { revokeEverythingFor } from '../account-sessions.service.ts';
 import type { AccountService } from '../accounts.service.ts';
 import type { AuditTrail, RequestOrigin } from '../audit.service.ts';
 import type { PasswordHasher } from '../passwords.service.ts';
-import { passwordProblem } from '../password-policy.ts';
+import type { Message } from '../../lib/i18n.ts';
+import { passwordProblemMessage as passwordProblem } from '../password-policy.ts';
 import type { Throttle } from '../throttle.service.ts';
 import type { ConnectedApps } from './connected-apps.service.ts';
 import type { Devices } from './devices.service.ts';
@@ -13,7 +14,7 @@ const NAME_MAX = 100;
 const PICTURE = /^https:\/\/[^\s"'<>]{1,500}$/;
 const EXPORTED_AUDIT_EVENTS = 1000;
 
-export type PasswordChange = { outcome: 'changed'; signedOut: number } | { outcome: 'wrong_password' } | { outcome: 'invalid'; problem: string } | { outcome: 'throttled'; retryAfterSeconds: number };
+export type PasswordChange = { outcome: 'changed'; signedOut: number } | { outcome: 'wrong_password' } | { outcome: 'invalid'; problem: Message } | { outcome: 'throttled'; retryAfterSeconds: number };
 
 /** What the owner changes in the account center: profile, password, the account itself; and their data. */
 export function createAccountChanges(deps: {
@@ -34,12 +35,12 @@ export function createAccountChanges(deps: {
   const { accounts, audit, mail } = deps;
   return {
     /** Name and picture; undefined when valid, else the problem by field. */
-    async updateProfile(account: AccountRecord, profile: { name: string; picture: string }, origin: RequestOrigin): Promise<Record<string, string> | undefined> {
+    async updateProfile(account: AccountRecord, profile: { name: string; picture: string }, origin: RequestOrigin): Promise<Record<string, Message> | undefined> {
       const name = profile.name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim();
       const picture = profile.picture.trim();
-      const problems: Record<string, string> = {};
-      if (name.length > NAME_MAX) problems.name = `Use at most ${NAME_MAX} characters.`;
-      if (picture && !PICTURE.test(picture)) problems.picture = 'Use an https:// address of an image, or leave it empty.';
+      const problems: Record<string, Message> = {};
+      if (name.length > NAME_MAX) problems.name = { key: 'validation.tooLong', params: { count: NAME_MAX } };
+      if (picture && !PICTURE.test(picture)) problems.picture = 'validation.picture';
       if (Object.keys(problems).length > 0) return problems;
       await accounts.updateProfile(account.id, { name: name || undefined, picture: picture || undefined });
       await audit.record('profile_change', 'success', origin, { accountId: account.id });
@@ -60,7 +61,8 @@ export function createAccountChanges(deps: {
       await accounts.setPasswordHash(account.id, await deps.passwords.hash(input.next));
       const signedOut = input.endOtherSessions ? await deps.devices.signOutOthers(account.id, input.currentSessionId) : 0;
       await audit.record('password_change', 'success', origin, { accountId: account.id, details: { by: 'account center', signedOut } });
-      await mail.securityChanged(account.email, `The password of your account was ${account.passwordHash ? 'changed' : 'set'}${signedOut ? `, and ${signedOut} other session${signedOut === 1 ? ' was' : 's were'} signed out` : ''}.`);
+      const what = account.passwordHash ? 'Changed' : 'Set';
+      await mail.securityChanged(account.email, { key: `mail.change.password${what}${signedOut === 0 ? '' : signedOut === 1 ? 'SignedOutOne' : 'SignedOutMany'}`, params: { count: signedOut } }, origin.locale);
       return { outcome: 'changed', signedOut };
     },
 
@@ -72,7 +74,7 @@ export function createAccountChanges(deps: {
       for (const identity of await deps.identities.listForAccount(account.id)) await deps.identities.unlink(account.id, identity.upstream, identity.subject);
       await accounts.remove(account.id);
       await audit.record('account_deleted', 'success', origin, { accountId: account.id, details: { by: 'owner' } });
-      await mail.securityChanged(account.email, 'Your account was deleted, with its sessions, app access, passkeys and linked sign-ins. Nothing more will be sent to this address.');
+      await mail.securityChanged(account.email, { key: 'mail.change.accountDeleted' }, origin.locale);
     },
 
     /** Everything Keyward holds about the person, secrets excepted (GDPR Art. 15 and 20). */

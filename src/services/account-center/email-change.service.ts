@@ -1,4 +1,5 @@
 import type { Clock } from '../../lib/clock.ts';
+import type { Locale, Translate } from '../../lib/i18n.ts';
 import { randomToken } from '../../lib/ids.ts';
 import { normalizeEmail, type AccountRecord, type AccountStore, type AuthenticatorStore, type OidcRecordStore } from '../../stores/types.ts';
 import { revokeEverythingFor } from '../account-sessions.service.ts';
@@ -30,7 +31,7 @@ export type EmailChangeRequest = 'sent' | 'locked';
  * the address back from an unconfirmed account that registered it meanwhile, and removes the
  * passkeys and apps added since the change.
  */
-export function createEmailChange(deps: { accounts: AccountStore; records: OidcRecordStore; authenticators: AuthenticatorStore; mailer: Mailer; audit: AuditTrail; clock: Clock; issuer: string; productName: string }) {
+export function createEmailChange(deps: { accounts: AccountStore; records: OidcRecordStore; authenticators: AuthenticatorStore; mailer: Mailer; translate: (locale: Locale | undefined) => Translate; audit: AuditTrail; clock: Clock; issuer: string; productName: string }) {
   const { accounts, records, mailer, audit, clock, issuer, productName } = deps;
   const pending = async (model: string, accountId: string) => records.listByAccountId(model, accountId, 100);
   const dropAll = async (model: string, accountId: string) => {
@@ -54,7 +55,8 @@ export function createEmailChange(deps: { accounts: AccountStore; records: OidcR
       if ((await pending(UNDO, account.id)).length > 0) return 'locked';
       if (normalizeEmail(newEmail) === account.emailNormalized) return 'sent';
       if (await accounts.findByEmail(newEmail)) {
-        await mailer.send({ to: newEmail, subject: `This address already has a ${productName} account`, text: `Someone asked to move a ${productName} account to this address, which another account already uses. Nothing was changed. If it was you, sign in to the account that has this address instead.` });
+        const t = deps.translate(origin.locale);
+        await mailer.send({ to: newEmail, subject: t('mail.emailTaken.subject', { productName }), text: t('mail.emailTaken.text', { productName }) });
         return 'sent';
       }
       // One pending change per account: an earlier link stops working.
@@ -62,7 +64,8 @@ export function createEmailChange(deps: { accounts: AccountStore; records: OidcR
       const token = randomToken(32);
       await records.upsert(CHANGE, hashToken(token), { accountId: account.id, oldEmail: account.email, newEmail }, clock.now() + CHANGE_TTL_MS);
       const link = `${issuer}/account/email/confirm?token=${token}`;
-      await mailer.send({ to: newEmail, link, subject: `Confirm your new email for ${productName}`, text: `Confirm that this is your account's new email address:\n\n${link}\n\nIt works once and expires in 24 hours. Until then you keep signing in with ${account.email}. If you did not ask for this, ignore this mail.` });
+      const t = deps.translate(origin.locale);
+      await mailer.send({ to: newEmail, link, subject: t('mail.confirmNewEmail.subject', { productName }), text: t('mail.confirmNewEmail.text', { link, email: account.email }) });
       await audit.record('email_change', 'info', origin, { accountId: account.id, details: { step: 'requested' } });
       return 'sent';
     },
@@ -79,7 +82,8 @@ export function createEmailChange(deps: { accounts: AccountStore; records: OidcR
       const undo = randomToken(32);
       await records.upsert(UNDO, hashToken(undo), { accountId: account.id, oldEmail: change.oldEmail, newEmail: change.newEmail, changedAt: clock.now() }, clock.now() + UNDO_TTL_MS);
       const link = `${issuer}/account/email/undo?token=${undo}`;
-      await mailer.send({ to: change.oldEmail, link, subject: `The email of your ${productName} account changed`, text: `Your account now signs in with ${change.newEmail} instead of this address.\n\nIf you did not do this, take it back with this link (within 7 days); it also signs everyone out:\n\n${link}` });
+      const t = deps.translate(origin.locale);
+      await mailer.send({ to: change.oldEmail, link, subject: t('mail.emailChanged.subject', { productName }), text: t('mail.emailChanged.text', { link, email: change.newEmail }) });
       await audit.record('email_change', 'success', origin, { accountId: account.id, details: { step: 'confirmed' } });
       return 'changed';
     },

@@ -43,7 +43,7 @@ export async function resetSecondFactors(
   const removed = await deps.authenticators.removeAll(account.id);
   await deps.recoveryCodes.removeAll(account.id);
   await deps.audit.record('mfa_reset', 'success', origin, { accountId: account.id, details: { actor, removed } });
-  await deps.mail.securityChanged(account.email, 'An administrator removed the passkeys, authenticator apps and recovery codes of your account. If MFA is required, you will set up a new one at your next sign-in.');
+  await deps.mail.securityChanged(account.email, { key: 'mail.change.mfaReset' }, origin.locale);
   return removed;
 }
 
@@ -78,7 +78,7 @@ export function createAuthenticatorsService(deps: {
     const first = (await confirmed(account.id)).length === 1;
     const codes = first || (await recoveryCodes.remaining(account.id)) === 0 ? await issueRecoveryCodes(account.id) : undefined;
     await audit.record('mfa_enrolled', 'success', origin, { accountId: account.id, details: { kind: authenticator.kind, name: authenticator.name } });
-    await mail.securityChanged(account.email, authenticator.kind === 'totp' ? `An authenticator app ("${authenticator.name}") was added to your account.` : `A passkey ("${authenticator.name}") was added to your account.`);
+    await mail.securityChanged(account.email, { key: authenticator.kind === 'totp' ? 'mail.change.appAdded' : 'mail.change.passkeyAdded', params: { name: authenticator.name } }, origin.locale);
     return { outcome: 'enrolled', authenticator, recoveryCodes: codes };
   };
 
@@ -160,7 +160,7 @@ export function createAuthenticatorsService(deps: {
         // Recovery codes belong to a second factor: they go with the last one.
         if ((await confirmed(account.id)).length === 0) await recoveryCodes.removeAll(account.id);
         await audit.record('mfa_removed', 'success', origin, { accountId: account.id, details: { kind: target.kind, name: target.name } });
-        await mail.securityChanged(account.email, `${target.kind === 'totp' ? 'An authenticator app' : 'A passkey'} ("${target.name}") was removed from your account.`);
+        await mail.securityChanged(account.email, { key: target.kind === 'totp' ? 'mail.change.appRemoved' : 'mail.change.passkeyRemoved', params: { name: target.name } }, origin.locale);
         return 'removed';
       } finally {
         await release();
@@ -171,7 +171,7 @@ export function createAuthenticatorsService(deps: {
       if ((await confirmed(account.id)).length === 0) return undefined;
       const codes = await issueRecoveryCodes(account.id);
       await audit.record('recovery_codes_regenerated', 'success', origin, { accountId: account.id });
-      await mail.securityChanged(account.email, 'New recovery codes were made for your account; the earlier ones no longer work.');
+      await mail.securityChanged(account.email, { key: 'mail.change.recoveryCodes' }, origin.locale);
       return codes;
     },
 

@@ -1,3 +1,4 @@
+import type { Locale } from '../../lib/i18n.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { AccountRecord, Stores } from '../../stores/types.ts';
@@ -27,9 +28,9 @@ export function createMfaServices(deps: { config: Config; stores: Stores; clock:
     issuerName: config.ui.productName, mfaRequiredFor, recoveryCodeKey,
   });
   const progress = createSignInProgress(stores.oidcRecords, clock);
-  const notifyRecoveryCodeUse = async (accountId: string, remaining: number) => {
+  const notifyRecoveryCodeUse = async (accountId: string, remaining: number, locale?: Locale) => {
     const account = await stores.accounts.findById(accountId);
-    if (account) await mail.recoveryCodeUsed(account.email, remaining);
+    if (account) await mail.recoveryCodeUsed(account.email, remaining, locale);
   };
   const factors = {
     totp: createTotpFactor({ authenticators: stores.authenticators, throttle, audit, clock }),

@@ -1,3 +1,4 @@
+import type { Locale } from '../../lib/i18n.ts';
 import type { RecoveryCodeStore } from '../../stores/types.ts';
 import type { AuditTrail } from '../audit.service.ts';
 import type { Throttle } from '../throttle.service.ts';
@@ -11,7 +12,7 @@ export function createRecoveryCodeFactor(deps: {
   throttle: Throttle;
   audit: AuditTrail;
   /** Tells the owner a code was used and how many are left. */
-  notifyOwner: (accountId: string, remaining: number) => Promise<void>;
+  notifyOwner: (accountId: string, remaining: number, locale?: Locale) => Promise<void>;
 }): SignInFactor<{ code: string }> {
   const { recoveryCodes, throttle, audit } = deps;
   return {
@@ -33,7 +34,7 @@ export function createRecoveryCodeFactor(deps: {
       await throttle.recordStepSuccess('second-factor', accountId, origin.ip);
       const remaining = await recoveryCodes.remaining(accountId);
       await audit.record('recovery_code_used', 'success', origin, { accountId, clientId, details: { remaining } });
-      await deps.notifyOwner(accountId, remaining);
+      await deps.notifyOwner(accountId, remaining, origin.locale);
       // RFC 8176 has no value of its own for recovery codes: they are one-time passwords.
       return { outcome: 'passed', accountId, amr: ['otp'] };
     },
