@@ -72,11 +72,11 @@ describe('account center', () => {
     expect(mailsTo(mail, 'password@example.com').some((m) => /password of your account was changed, and 1 other session was signed out/.test(m.text))).toBe(true);
   });
 
-  it('lists sessions with their browser and signs one out, or all others', async () => {
+  it('lists sessions with their browser and signs one out, with the app access it gave', async () => {
     await createAccount('sessions@example.com');
     const { agent } = await signIn('sessions@example.com');
     const firefox = new UserAgent((input, init) => fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers)), 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0' } }));
-    await signIn('sessions@example.com', firefox);
+    const stolen = await signIn('sessions@example.com', firefox);
     const page = await (await agent.get(url('/account/sessions'))).text();
     expect(page).toContain('Firefox on Windows');
     expect(page).toContain('this device');
@@ -84,6 +84,8 @@ describe('account center', () => {
     expect((await agent.postForm(url('/account/sessions/sign-out'), { _csrf: csrfTokenIn(page), session: id })).status).toBe(303);
     expect((await firefox.get(url('/account'))).status).toBe(401);
     expect((await agent.get(url('/account'))).status).toBe(200);
+    // What an app got through that session ends with it: a refresh token taken with it stops working.
+    expect((await postAsClient(url('/token'), TEST_WEB_CLIENT, { grant_type: 'refresh_token', refresh_token: stolen.tokens.refresh_token! })).json.error).toBe('invalid_grant');
   });
 
   it('lists connected apps and revokes one: its refresh tokens from every browser stop working; another account\'s access stays', async () => {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../lib/clock.ts';
-import type { OidcRecordStore } from '../../stores/types.ts';
+import type { OidcPayload, OidcRecordStore } from '../../stores/types.ts';
+import { revokeGrant } from '../account-sessions.service.ts';
 
 const DEVICE = 'KeywardSessionDevice';
 /** More sessions than anyone keeps: a bound on what one page lists. */
@@ -36,6 +37,16 @@ export function describeBrowser(userAgent: string): string {
  */
 export function createDevices(deps: { records: OidcRecordStore; clock: Clock; sessionTtlSeconds: number }) {
   const { records, clock } = deps;
+  /**
+   * Ends a browser session and what apps got through it: each browser session has grants of
+   * its own (consent is copied per session, oidc/existing-grants.ts), named in the session's
+   * `authorizations`; ending them ends the refresh tokens a thief may have taken with the session.
+   */
+  const end = async (session: { id: string; payload: OidcPayload }) => {
+    const authorizations = typeof session.payload.authorizations === 'object' && session.payload.authorizations ? Object.values(session.payload.authorizations as Record<string, { grantId?: unknown }>) : [];
+    const grants = authorizations.map((a) => a?.grantId).filter((id): id is string => typeof id === 'string');
+    await Promise.all([...grants.map((grantId) => revokeGrant(records, grantId)), records.destroy('Session', session.id), records.destroy(DEVICE, String(session.payload.uid))]);
+  };
   return {
     /** A session was used (an authorization): remember from where, at most once a minute. */
     async seen(input: { sessionId: string; accountId: string; ip: string; userAgent: string }): Promise<void> {
@@ -66,19 +77,19 @@ export function createDevices(deps: { records: OidcRecordStore; clock: Clock; se
       }).sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt - a.lastSeenAt);
     },
 
-    /** Signs one session out (its record goes; the browser's cookie then finds nothing). */
+    /** Signs one session out (its record goes; the browser's cookie then finds nothing), with its apps' grants. */
     async signOut(accountId: string, sessionId: string): Promise<boolean> {
       const sessions = await records.listByAccountId('Session', accountId, LIST_LIMIT);
       const target = sessions.find((s) => s.payload.uid === sessionId);
       if (!target) return false;
-      await Promise.all([records.destroy('Session', target.id), records.destroy(DEVICE, sessionId)]);
+      await end(target);
       return true;
     },
 
     /** Every session but `keep`; returns how many ended. */
     async signOutOthers(accountId: string, keep: string): Promise<number> {
       const others = (await records.listByAccountId('Session', accountId, LIST_LIMIT)).filter((s) => s.payload.uid !== keep);
-      await Promise.all(others.flatMap((s) => [records.destroy('Session', s.id), records.destroy(DEVICE, String(s.payload.uid))]));
+      await Promise.all(others.map(end));
       return others.length;
     },
   };
