@@ -1,3 +1,4 @@
+import { takeRecord } from './single-use-records.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { OidcRecordStore } from '../stores/types.ts';
 
@@ -53,10 +54,8 @@ export function createPendingSignIns(store: OidcRecordStore, clock: Clock): Pend
       await store.upsert(FEDERATED, uid, { ...signIn }, expiresAt());
     },
     async takeFederated(uid) {
-      // consume() is atomic: of two requests finishing the same sign-in, one wins.
-      if (!(await store.consume(FEDERATED, uid))) return undefined;
-      const record = await store.find(FEDERATED, uid);
-      await store.destroy(FEDERATED, uid);
+      // Taken once: of two requests finishing the same sign-in, one wins.
+      const record = await takeRecord(store, FEDERATED, uid);
       if (typeof record?.accountId !== 'string') return undefined;
       return { kind: record.kind === 'link' ? 'link' : 'signed_in', accountId: record.accountId, upstream: String(record.upstream), subject: String(record.subject), email: String(record.email) };
     },

@@ -1,3 +1,4 @@
+import { displayText } from '../../lib/display-text.ts';
 import type { AccountRecord, AccountStore, AuditStore, AuthenticatorStore, FederatedIdentityStore, OidcRecordStore, RecoveryCodeStore } from '../../stores/types.ts';
 import type { AccountMail } from '../account-mail.service.ts';
 import { revokeEverythingFor } from '../account-sessions.service.ts';
@@ -36,7 +37,7 @@ export function createAccountChanges(deps: {
   return {
     /** Name and picture; undefined when valid, else the problem by field. */
     async updateProfile(account: AccountRecord, profile: { name: string; picture: string }, origin: RequestOrigin): Promise<Record<string, Message> | undefined> {
-      const name = profile.name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim();
+      const name = displayText(profile.name);
       const picture = profile.picture.trim();
       const problems: Record<string, Message> = {};
       if (name.length > NAME_MAX) problems.name = { key: 'validation.tooLong', params: { count: NAME_MAX } };

@@ -6,6 +6,7 @@ import { revokeEverythingFor } from '../account-sessions.service.ts';
 import type { AuditTrail, RequestOrigin } from '../audit.service.ts';
 import type { Mailer } from '../mail.service.ts';
 import { hashToken } from '../one-time-links.service.ts';
+import { takeRecord } from '../single-use-records.ts';
 
 const CHANGE = 'KeywardEmailChange';
 const UNDO = 'KeywardEmailUndo';
@@ -39,11 +40,7 @@ export function createEmailChange(deps: { accounts: AccountStore; records: OidcR
   };
   const take = async (model: string, token: string) => {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-    const id = hashToken(token);
-    if (!(await records.consume(model, id))) return undefined;
-    const record = await records.find(model, id);
-    await records.destroy(model, id);
-    return record;
+    return takeRecord(records, model, hashToken(token));
   };
 
   return {

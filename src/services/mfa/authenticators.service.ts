@@ -1,5 +1,6 @@
 import QRCode from 'qrcode';
 import type { Clock } from '../../lib/clock.ts';
+import { displayText } from '../../lib/display-text.ts';
 import type { AccountRecord, Authenticator, AuthenticatorStore, RecoveryCodeStore } from '../../stores/types.ts';
 import type { AccountMail } from '../account-mail.service.ts';
 import type { AuditTrail, RequestOrigin } from '../audit.service.ts';
@@ -64,7 +65,7 @@ export function createAuthenticatorsService(deps: {
 }) {
   const { authenticators, recoveryCodes, audit, mail } = deps;
   const confirmed = async (accountId: string) => (await authenticators.listForAccount(accountId)).filter((a) => a.confirmed);
-  const cleanName = (name: string, fallback: string) => name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, NAME_MAX) || fallback;
+  const cleanName = (name: string, fallback: string) => displayText(name).slice(0, NAME_MAX) || fallback;
 
   /** Ten fresh codes replace any earlier ones; only their hashes are stored. */
   const issueRecoveryCodes = async (accountId: string) => {

@@ -11,6 +11,7 @@ import {
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
 import type { Authenticator, OidcRecordStore } from '../../stores/types.ts';
+import { takeRecord } from '../single-use-records.ts';
 
 /** A ceremony must finish within this long (WebAuthn §5.4.4 recommends 300 s for UV ceremonies). */
 const CEREMONY_TTL_MS = 5 * 60 * 1000;
@@ -66,9 +67,7 @@ export function createWebAuthn(deps: { settings: WebAuthnSettings; records: Oidc
   const { settings, records, clock } = deps;
   const keep = async (key: string, challenge: string) => records.upsert(CHALLENGES, key, { challenge }, clock.now() + CEREMONY_TTL_MS);
   const take = async (key: string): Promise<string | undefined> => {
-    if (!(await records.consume(CHALLENGES, key))) return undefined;
-    const record = await records.find(CHALLENGES, key);
-    await records.destroy(CHALLENGES, key);
+    const record = await takeRecord(records, CHALLENGES, key);
     return typeof record?.challenge === 'string' ? record.challenge : undefined;
   };
 
