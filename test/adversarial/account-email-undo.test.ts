@@ -6,6 +6,7 @@ import { discoverTestClient, redeem, startAuthorization } from '../helpers/relyi
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 
@@ -29,8 +30,7 @@ describe('account center: email change undo against a session thief', () => {
   const url = (path: string) => `${keyward.issuer}${path}`;
   const accounts = () => keyward.running.container.stores.accounts;
   async function createAccount(email: string) {
-    const { container } = keyward.running;
-    return (await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] }))!;
+    return await createVerifiedAccount(keyward, email, PASSWORD);
   }
   async function signIn(email: string, agent = new UserAgent()) {
     const started = await startAuthorization(rp, 'openid');
@@ -118,7 +118,7 @@ describe('account center: password change gate', () => {
 
   it('a stale session of an account without a password (federated-only) cannot set one', async () => {
     const { container } = keyward.running;
-    const account = (await container.stores.accounts.create({ email: 'fed-only@example.com', emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] }))!;
+    const account = await createVerifiedAccount(keyward, 'fed-only@example.com', PASSWORD);
     const agent = new UserAgent();
     const started = await startAuthorization(rp, 'openid');
     const { next } = await passwordStep(agent, started.url, { email: 'fed-only@example.com', password: PASSWORD });

@@ -6,6 +6,7 @@ import { discoverTestClient, redeem, startAuthorization } from '../helpers/relyi
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,14 +24,12 @@ describe('passkey enrolment finishing the victim\'s sign-in (SQLite, production 
   beforeAll(async () => {
     keyward = await startTestKeyward({ env: { THROTTLE_SIGN_IN_PER_ACCOUNT: '1000', THROTTLE_SIGN_IN_PER_IP: '100000', ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2' } });
     rp = await discoverTestClient(keyward.issuer);
-    const { container } = keyward.running;
-    victimId = (await container.stores.accounts.create({ email: 'victim@example.com', emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] }))!.id;
+    victimId = (await createVerifiedAccount(keyward, 'victim@example.com', PASSWORD)).id;
     await enrolTotp(keyward, 'victim@example.com');
   }, 60_000);
   afterAll(async () => keyward?.stop());
 
   it('never signs in as the victim, whatever the timing', async () => {
-    const { container } = keyward.running;
     const subjects: string[] = [];
     // How long a password post takes here (argon2 at production cost): the sweep centres on it.
     const timings: number[] = [];
@@ -43,7 +42,7 @@ describe('passkey enrolment finishing the victim\'s sign-in (SQLite, production 
     const loginMs = Math.round(timings.sort((a, b) => a - b)[1]! / 2);
     for (let i = 0; i < 40; i += 1) {
       const attackerEmail = `attacker-${i}@example.com`;
-      await container.stores.accounts.create({ email: attackerEmail, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+      await createVerifiedAccount(keyward, attackerEmail, PASSWORD);
       const agent = new UserAgent();
       const started = await startAuthorization(rp, 'openid', { acr_values: ACR_MULTI_FACTOR });
       const { next, uid } = await passwordStep(agent, started.url, { email: attackerEmail, password: PASSWORD });

@@ -7,6 +7,7 @@ import { enrolTotp, passwordStep } from '../helpers/mfa-flow.ts';
 import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,8 +22,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * authenticator app, never the victim's.
  */
 async function attempt(keyward: TestKeyward, rp: oidc.Configuration, attackerEmail: string, victimEmail: string, delayMs: number, enrolFirst = false): Promise<string | undefined> {
-  const { container } = keyward.running;
-  await container.stores.accounts.create({ email: attackerEmail, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+  await createVerifiedAccount(keyward, attackerEmail, PASSWORD);
   const agent = new UserAgent();
   // acr_values for mfa: the attacker's own account (no factor) is sent to enrolment.
   const started = await startAuthorization(rp, 'openid', { acr_values: ACR_MULTI_FACTOR });
@@ -55,8 +55,7 @@ describe.each(backendsForTests())('enrolment step finishing another account\'s s
     await backend.start();
     keyward = await startTestKeyward({ env: { ...(await backend.freshDatabase()), THROTTLE_SIGN_IN_PER_ACCOUNT: '1000', THROTTLE_SIGN_IN_PER_IP: '100000' } });
     rp = await discoverTestClient(keyward.issuer);
-    const { container } = keyward.running;
-    victimId = (await container.stores.accounts.create({ email: 'victim@example.com', emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] }))!.id;
+    victimId = (await createVerifiedAccount(keyward, 'victim@example.com', PASSWORD)).id;
     await enrolTotp(keyward, 'victim@example.com'); // the victim's phone: the attacker never sees it
   }, 60_000);
   afterAll(async () => {
@@ -86,7 +85,7 @@ describe.each(backendsForTests())('enrolment step finishing another account\'s s
     const uidsOf = new Set<string>();
     try {
       const attackerEmail = `attacker-slow-${name.length}@example.com`;
-      await container.stores.accounts.create({ email: attackerEmail, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+      await createVerifiedAccount(keyward, attackerEmail, PASSWORD);
       const agent = new UserAgent();
       const started = await startAuthorization(rp, 'openid', { acr_values: ACR_MULTI_FACTOR });
       const { next, uid } = await passwordStep(agent, started.url, { email: attackerEmail, password: PASSWORD });

@@ -5,6 +5,7 @@ import { discoverTestClient, redeem, startAuthorization } from '../helpers/relyi
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 type GetOptions = Parameters<SoftAuthenticator['authenticate']>[0];
@@ -21,8 +22,7 @@ describe('passkey probes', () => {
   const url = (path: string) => `${keyward.issuer}${path}`;
 
   async function signedInAgent(email: string) {
-    const { container } = keyward.running;
-    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+    await createVerifiedAccount(keyward, email, PASSWORD);
     const agent = new UserAgent();
     const started = await startAuthorization(rp);
     const { next } = await passwordStep(agent, started.url, { email, password: PASSWORD });
@@ -83,7 +83,7 @@ describe('passkey probes', () => {
   it('accepts one TOTP code, and one recovery code, once out of 20 concurrent uses', async () => {
     const { container } = keyward.running;
     const email = 'concurrent@example.com';
-    const account = (await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] }))!;
+    const account = await createVerifiedAccount(keyward, email, PASSWORD);
     const secret = await enrolTotp(keyward, email);
     const codes = (await container.mfa.authenticators.regenerateRecoveryCodes(account, { ip: '127.0.0.9', userAgent: 'test' }))!;
     const attempt = (i: number) => ({ accountId: account.id, origin: { ip: `10.0.0.${i}`, userAgent: 'test' }, clientId: undefined });

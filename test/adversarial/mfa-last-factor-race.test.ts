@@ -5,6 +5,7 @@ import { enrolTotp, nextCode, passwordStep, submitStep } from '../helpers/mfa-fl
 import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 
@@ -29,7 +30,7 @@ describe.each(backendsForTests())('removing the last factor under MFA_POLICY=req
   it('service level: two concurrent removals leave the account with at least one factor', async () => {
     const email = 'two-apps-service@example.com';
     const { container } = keyward.running;
-    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+    await createVerifiedAccount(keyward, email, PASSWORD);
     await enrolTotp(keyward, email);
     await enrolTotp(keyward, email);
     const account = (await container.stores.accounts.findByEmail(email))!;
@@ -43,7 +44,7 @@ describe.each(backendsForTests())('removing the last factor under MFA_POLICY=req
   it('over HTTP: two concurrent removal posts leave the account with at least one factor', async () => {
     const email = 'two-apps-http@example.com';
     const { container } = keyward.running;
-    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+    await createVerifiedAccount(keyward, email, PASSWORD);
     const secret = await enrolTotp(keyward, email);
     await enrolTotp(keyward, email);
     const account = (await container.stores.accounts.findByEmail(email))!;

@@ -3,6 +3,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { enrolTotp } from '../helpers/mfa-flow.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 /**
  * The README's threat model: someone with a copy of the database file cannot use what
@@ -22,7 +23,7 @@ describe('recovery codes in a stolen database file', () => {
   it('cannot be checked offline without the encryption key (a keyed hash, not SHA-256 of public inputs)', async () => {
     const { container } = keyward.running;
     const email = 'stolen-file@example.com';
-    const account = (await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash('a password of some sort'), roles: [] }))!;
+    const account = await createVerifiedAccount(keyward, email, 'a password of some sort');
     await enrolTotp(keyward, email);
     const codes = (await container.mfa.authenticators.regenerateRecoveryCodes(account, { ip: '127.0.0.9', userAgent: 'test' }))!;
 

@@ -7,6 +7,7 @@ import { discoverTestClient, redeem, startAuthorization } from '../helpers/relyi
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 
@@ -31,7 +32,7 @@ describe('step-up enrolment from a stale one-factor session', () => {
   it('does not let a session older than the recent-authentication window add a passkey through the sign-in enrolment step', async () => {
     const email = 'left-signed-in@example.com';
     const { container } = keyward.running;
-    const account = (await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] }))!;
+    const account = await createVerifiedAccount(keyward, email, PASSWORD);
 
     // The owner signs in with a password (MFA_POLICY=optional, no second factor) and walks away.
     const browser = new UserAgent();
@@ -71,8 +72,7 @@ describe('step-up enrolment from a stale one-factor session', () => {
 
   it('does not turn a stale session into a fresh two-factor one (sudo mode, max_age, auth_time) through the enrolment step', async () => {
     const email = 'left-signed-in-2@example.com';
-    const { container } = keyward.running;
-    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+    await createVerifiedAccount(keyward, email, PASSWORD);
     const browser = new UserAgent();
     const first = await startAuthorization(rp);
     const before = await redeem(rp, first, await signInAndConsent(browser, first.url, { email, password: PASSWORD }));

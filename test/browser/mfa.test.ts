@@ -11,6 +11,7 @@ import { FakeClock } from '../helpers/fake-clock.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { discoverTestClient, redeem, startAuthorization, type StartedAuthorization } from '../helpers/relying-party.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 /**
  * Multi-factor sign-in in headless Chromium: enrolling an authenticator app at sign-in and
@@ -116,8 +117,7 @@ describe('two-step verification with an authenticator app (MFA_POLICY=required)'
   beforeAll(async () => {
     app = await startApp('mfa-app', 'MFA Test App');
     keyward = await startTestKeyward({ issuerHost: 'localhost', registry: { clients: [app.client] }, env: { MFA_POLICY: 'required' } });
-    const { container } = keyward.running;
-    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+    await createVerifiedAccount(keyward, email, PASSWORD);
     rp = await discoverTestClient(keyward.issuer, app.client);
     browser = await launchBrowser();
   });
@@ -212,8 +212,7 @@ describe('passkeys with Chromium\'s virtual authenticator, and the sign-in page 
   beforeAll(async () => {
     app = await startApp('passkey-app', 'Passkey Test App');
     keyward = await startTestKeyward({ clock, issuerHost: 'localhost', registry: { clients: [app.client] } });
-    const { container } = keyward.running;
-    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+    await createVerifiedAccount(keyward, email, PASSWORD);
     rp = await discoverTestClient(keyward.issuer, app.client);
     browser = await launchBrowser();
     context = await browser.newContext();

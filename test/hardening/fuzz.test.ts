@@ -5,6 +5,7 @@ import { enrolTotp, passwordStep } from '../helpers/mfa-flow.ts';
 import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { basicAuthorization, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 /**
  * Property-based fuzzing of every route: malformed, oversized, wrongly encoded and hostile
@@ -116,9 +117,8 @@ describe('fuzzing every endpoint', () => {
   });
 
   it('the sign-in steps and the account security forms, part-way through a sign-in and signed in', async () => {
-    const { container } = keyward.running;
     const email = 'fuzz-mfa@example.com';
-    await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash('fuzzing password 1234'), roles: [] });
+    await createVerifiedAccount(keyward, email, 'fuzzing password 1234');
     await enrolTotp(keyward, email);
     const rp = await discoverTestClient(keyward.issuer);
     // One browser stands at the second step, another is signed in (and recently, so changes are allowed).

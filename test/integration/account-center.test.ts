@@ -6,6 +6,7 @@ import { discoverTestClient, redeem, startAuthorization } from '../helpers/relyi
 import { tempDir } from '../helpers/temp-dir.ts';
 import { postAsClient, startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 
@@ -23,8 +24,7 @@ describe('account center', () => {
 
   const url = (path: string) => `${keyward.issuer}${path}`;
   async function createAccount(email: string) {
-    const { container } = keyward.running;
-    return (await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] }))!;
+    return await createVerifiedAccount(keyward, email, PASSWORD);
   }
   /** A browser signed in to the test app (a session, a grant, tokens); its tokens. */
   async function signIn(email: string, agent = new UserAgent(), password = PASSWORD) {

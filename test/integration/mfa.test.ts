@@ -9,14 +9,13 @@ import { discoverTestClient, redeem, startAuthorization } from '../helpers/relyi
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 
 /** Creates a verified account with a password through the store (the registration pages are tested elsewhere). */
 async function createAccount(keyward: TestKeyward, email: string, roles: string[] = []): Promise<string> {
-  const { container } = keyward.running;
-  const account = await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles });
-  return account!.id;
+  return (await createVerifiedAccount(keyward, email, PASSWORD, roles)).id;
 }
 
 /** From wherever a sign-in stands, through consent, to the client's callback; the tokens. */

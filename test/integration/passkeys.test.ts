@@ -8,6 +8,7 @@ import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 
@@ -28,7 +29,7 @@ describe('passkeys', () => {
   async function signedInAgent(email: string) {
     const { container } = keyward.running;
     if (!(await container.stores.accounts.findByEmail(email))) {
-      await container.stores.accounts.create({ email, emailVerified: true, name: undefined, passwordHash: await container.passwords.hash(PASSWORD), roles: [] });
+      await createVerifiedAccount(keyward, email, PASSWORD);
     }
     const agent = new UserAgent();
     const started = await startAuthorization(rp);
