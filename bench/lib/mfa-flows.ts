@@ -1,48 +1,13 @@
 import { totpCodeAt, totpStep } from '../../src/services/mfa/totp.ts';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator.ts';
-import { csrfTokenIn, locationOf, UserAgent } from '../../test/helpers/user-agent.ts';
+import { csrfTokenIn, UserAgent, walkSignIn, type SignInAnswers } from '../../test/helpers/user-agent.ts';
 import { USER } from './fixtures.ts';
 import { codeFlow, passwordSignIn, type SignIn } from './flows.ts';
 import { httpFetch } from './http-fetch.ts';
 import type { SeededAccount } from './keyward-process.ts';
 
-/** How the scripted browser answers each page of a sign-in; every answer is a form post. */
-interface Answers {
-  /** The sign-in page (/interaction/<uid>). */
-  signIn(agent: UserAgent, page: URL, csrf: string): Promise<Response>;
-  /** The second step (/interaction/<uid>/second-factor). */
-  secondFactor?(agent: UserAgent, page: URL, csrf: string): Promise<Response>;
-}
-
-/** From an authorization URL to the redirect to the client, page by page: sign-in, second step, consent. */
-const steps = (answers: Answers): SignIn => async (agent, authorizationUrl) => {
-  const base = authorizationUrl.origin;
-  let next = locationOf(await agent.get(authorizationUrl), base);
-  for (let step = 0; step < 10; step += 1) {
-    if (next.origin !== base) return next;
-    const response = await agent.get(next);
-    if (response.status === 303 || response.status === 302) {
-      next = locationOf(response, base);
-      continue;
-    }
-    const html = await response.text();
-    if (response.status !== 200) throw new Error(`unexpected ${response.status} at ${next.pathname}: ${html.slice(0, 200)}`);
-    const csrf = csrfTokenIn(html);
-    let submitted: Response;
-    if (next.pathname.endsWith('/second-factor')) {
-      if (!answers.secondFactor) throw new Error('asked for a second factor');
-      submitted = await answers.secondFactor(agent, next, csrf);
-    } else if (html.includes('/login"')) {
-      submitted = await answers.signIn(agent, next, csrf);
-    } else {
-      submitted = await agent.postForm(new URL(`${next.pathname}/consent`, base), { _csrf: csrf });
-    }
-    if (submitted.status !== 303) throw new Error(`${next.pathname} form post answered ${submitted.status}`);
-    next = locationOf(submitted, base);
-    if (next.searchParams.has('passkey')) throw new Error(`passkey refused: ${next.pathname}${next.search}`);
-  }
-  throw new Error('the authorization flow did not reach the client');
-};
+/** From an authorization URL to the redirect to the client, answering each page (test/helpers/user-agent.ts). */
+const steps = (answers: SignInAnswers): SignIn => (agent, authorizationUrl) => walkSignIn(agent, authorizationUrl, answers);
 
 /**
  * Authenticator-app accounts, each leased to one flow at a time. A code (time step) is accepted

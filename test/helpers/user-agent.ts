@@ -83,11 +83,20 @@ export function csrfTokenIn(html: string): string {
   return match[1];
 }
 
+/** How a scripted browser answers the sign-in pages of an interaction; every answer is a form post. */
+export interface SignInAnswers {
+  /** The sign-in page (/interaction/<uid>). */
+  signIn(agent: UserAgent, page: URL, csrf: string): Promise<Response>;
+  /** The second step (/interaction/<uid>/second-factor), for accounts that have one. */
+  secondFactor?(agent: UserAgent, page: URL, csrf: string): Promise<Response>;
+}
+
 /**
- * Drives login and consent over HTTP, starting at an authorization URL; returns the final
- * redirect to the client's redirect_uri (carrying code, state and iss).
+ * Drives an authorization over HTTP page by page, starting at an authorization URL: sign-in,
+ * second step and consent as the server asks; returns the final redirect to the client's
+ * redirect_uri (carrying code, state and iss).
  */
-export async function signInAndConsent(agent: UserAgent, authorizationUrl: URL, credentials: { email: string; password: string }): Promise<URL> {
+export async function walkSignIn(agent: UserAgent, authorizationUrl: URL, answers: SignInAnswers): Promise<URL> {
   const base = authorizationUrl.origin;
   let next = locationOf(await agent.get(authorizationUrl), base);
   for (let step = 0; step < 10; step += 1) {
@@ -100,12 +109,26 @@ export async function signInAndConsent(agent: UserAgent, authorizationUrl: URL, 
     const html = await response.text();
     if (response.status !== 200) throw new Error(`unexpected ${response.status} at ${next.pathname}: ${html.slice(0, 200)}`);
     const csrf = csrfTokenIn(html);
-    const submit = html.includes('/login"')
-      ? agent.postForm(new URL(`${next.pathname}/login`, base), { _csrf: csrf, ...credentials })
-      : agent.postForm(new URL(`${next.pathname}/consent`, base), { _csrf: csrf });
-    const submitted = await submit;
-    if (submitted.status !== 303) throw new Error(`form post answered ${submitted.status}`);
+    let submitted: Response;
+    if (next.pathname.endsWith('/second-factor')) {
+      if (!answers.secondFactor) throw new Error('asked for a second factor');
+      submitted = await answers.secondFactor(agent, next, csrf);
+    } else if (html.includes('/login"')) {
+      submitted = await answers.signIn(agent, next, csrf);
+    } else {
+      submitted = await agent.postForm(new URL(`${next.pathname}/consent`, base), { _csrf: csrf });
+    }
+    if (submitted.status !== 303) throw new Error(`${next.pathname} form post answered ${submitted.status}`);
     next = locationOf(submitted, base);
+    // A refused passkey leads back to the sign-in page: say so rather than loop.
+    if (next.searchParams.has('passkey')) throw new Error(`passkey refused: ${next.pathname}${next.search}`);
   }
   throw new Error('the authorization flow did not reach the client');
+}
+
+/** walkSignIn with an email and password on the sign-in page. */
+export function signInAndConsent(agent: UserAgent, authorizationUrl: URL, credentials: { email: string; password: string }): Promise<URL> {
+  return walkSignIn(agent, authorizationUrl, {
+    signIn: (browser, page, csrf) => browser.postForm(new URL(`${page.pathname}/login`, page.origin), { _csrf: csrf, ...credentials }),
+  });
 }
