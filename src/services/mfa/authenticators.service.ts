@@ -5,7 +5,7 @@ import type { AccountRecord, Authenticator, AuthenticatorStore, RecoveryCodeStor
 import type { AccountMail } from '../account-mail.service.ts';
 import type { AuditTrail, RequestOrigin } from '../audit.service.ts';
 import type { Throttle } from '../throttle.service.ts';
-import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
+import { hashRecoveryCode, newRecoveryCodes, normaliseRecoveryCode } from './recovery-codes.ts';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp.ts';
 import type { WebAuthn } from './webauthn.ts';
 
@@ -70,7 +70,7 @@ export function createAuthenticatorsService(deps: {
   /** Ten fresh codes replace any earlier ones; only their hashes are stored. */
   const issueRecoveryCodes = async (accountId: string) => {
     const codes = newRecoveryCodes();
-    await recoveryCodes.replace(accountId, codes.map((code) => hashRecoveryCode(deps.recoveryCodeKey, accountId, code.replace('-', ''))));
+    await recoveryCodes.replace(accountId, codes.map((code) => hashRecoveryCode(deps.recoveryCodeKey, accountId, normaliseRecoveryCode(code)!)));
     return codes;
   };
 

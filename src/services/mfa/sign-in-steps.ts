@@ -37,8 +37,10 @@ export function createSignInSteps(deps: {
 
   /** Whether policy, the client, a role or the request's acr_values require a second factor. */
   async function requiredFor(input: { accountId: string; clientRequiresMfa: boolean; acrValues: string | undefined }): Promise<boolean> {
-    const account = await accounts.findById(input.accountId);
-    const roleRequiresMfa = Boolean(account?.roles.some((role) => mfa.requiredRoles.includes(role)));
+    // Read the account only when a role could decide: this runs on every authorization request
+    // of a browser signed in with one factor (the step-up check).
+    const roleRequiresMfa = mfa.requiredRoles.length > 0
+      && Boolean((await accounts.findById(input.accountId))?.roles.some((role) => mfa.requiredRoles.includes(role)));
     return mfaRequiredBy({ policy: mfa.policy, clientRequiresMfa: input.clientRequiresMfa, roleRequiresMfa, acrValues: input.acrValues }) !== undefined;
   }
 
