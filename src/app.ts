@@ -11,6 +11,8 @@ import { errorHandler } from './http/middleware/koa-error-handler.ts';
 import { locale } from './http/middleware/koa-locale.ts';
 import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
+import { ADMIN_API_VERSION, adminApiRoutes } from './http/admin-api/admin-api.routes.ts';
+import { adminOperations } from './http/admin-api/admin-api.operations.ts';
 import { accountCenterRoutes } from './http/routes/account-center.routes.ts';
 import { accountSecurityRoutes } from './http/routes/account-security.routes.ts';
 import { signInStepsRoutes } from './http/routes/sign-in-steps.routes.ts';
@@ -25,7 +27,7 @@ import type { KeywardState } from './http/state.ts';
 import { metadataCache } from './oidc/metadata-cache.ts';
 
 /** Paths Keyward serves itself; everything else is the protocol engine's. */
-const KEYWARD_PATHS = /^\/(?:assets|interaction|register|verify-email|forgot-password|reset-password|federation|account|demo|healthz|readyz|metrics)(?:\/|$)/;
+const KEYWARD_PATHS = /^\/(?:assets|interaction|register|verify-email|forgot-password|reset-password|federation|account|admin|demo|healthz|readyz|metrics)(?:\/|$)/;
 
 const PUBLIC_DIRECTORY = fileURLToPath(new URL('../public', import.meta.url));
 
@@ -70,6 +72,7 @@ export function createApp(container: Container): Koa<KeywardState> {
     accountSecurityRoutes({ interactions: container.interactions, authenticators: container.mfa.authenticators, reauthentication: container.mfa.reauthentication, accounts: container.stores.accounts, mfaRequiredFor: container.mfa.mfaRequiredFor, render, uiSession }),
     accountRoutes({ registration: container.registration, passwordReset: container.passwordReset, render, uiSession, registrationEnabled }),
     ...(config.demoData ? [demoRoutes({ render, issuer: config.issuer })] : []),
+    adminApiRoutes({ operations: adminOperations(container.admin), authenticate: container.authenticateAdmin, issuer: config.issuer, version: ADMIN_API_VERSION }),
     ...(config.metrics.enabled && config.metrics.token ? [metricsRoutes({ registry: container.metrics.registry, token: config.metrics.token })] : []),
   ];
 

@@ -17,9 +17,14 @@ import { createAccountMail, type AccountMail } from './services/account-mail.ser
 import { createMfaServices, type MfaServices } from './services/mfa/mfa.module.ts';
 import { createAccountCenter, type AccountCenter } from './services/account-center/account-center.module.ts';
 import { createAccountService, type AccountService } from './services/accounts.service.ts';
-import { createApiRegistry } from './services/apis.service.ts';
+import { builtInApis, openApiServices, type ApisAdmin } from './services/admin/apis-admin.service.ts';
+import { adminConsoleClient } from './services/admin/admin-console-client.ts';
+import { createAdminServices, type AdminModuleDeps, type AdminServices } from './services/admin/admin.module.ts';
+import { adminApiIdentifier } from './services/apis.service.ts';
+import { createAdminAuthenticator } from './oidc/admin-tokens.ts';
+import { clientMetadataProblem } from './oidc/client-validation.ts';
 import { createAuditTrail, type AuditTrail } from './services/audit.service.ts';
-import { loadClientsFile } from './services/clients.service.ts';
+import { loadClientsFile, type ClientMetadata } from './services/clients.service.ts';
 import { resolveCookieSecrets } from './services/cookie-secrets.service.ts';
 import { demoClient, seedDemoAccount } from './services/demo-data.service.ts';
 import { createFederationService, type FederationService } from './services/federation/federation.service.ts';
@@ -66,6 +71,10 @@ export interface Container {
   readonly provider: Provider;
   readonly interactions: InteractionService;
   readonly keyRotation: KeyRotation;
+  /** Users, clients, APIs, keys, sessions and audit, for the admin API and console (services/admin). */
+  readonly admin: AdminServices;
+  /** Who an admin API bearer token speaks for (oidc/admin-tokens.ts). */
+  readonly authenticateAdmin: ReturnType<typeof createAdminAuthenticator>;
   readonly metrics: Metrics;
   readonly render: RenderPage;
   /** Mail waiting to be sent; requests only store it (see services/mail-outbox.service.ts). */
@@ -111,6 +120,7 @@ interface AccountServices {
   mailOutbox: MailOutbox;
   mfa: MfaServices;
   accountCenter: AccountCenter;
+  mail: AccountMail;
 }
 
 async function buildAccountServices(config: Config, stores: Stores, clock: Clock, logger: Logger, metrics: Metrics): Promise<AccountServices> {
@@ -138,6 +148,7 @@ async function buildAccountServices(config: Config, stores: Stores, clock: Clock
     mailOutbox,
     mfa,
     accountCenter,
+    mail,
     signIn: createSignInService({ accounts, accountStore: stores.accounts, throttle, audit, requireVerifiedEmail: config.accounts.requireVerifiedEmail }),
     registration: createRegistrationService({ accounts: stores.accounts, passwords, links, mail, throttle, audit, ownership, verificationTtlSeconds: config.accounts.emailVerificationTtl }),
     passwordReset: createPasswordResetService({ accounts: stores.accounts, oidcRecords: stores.oidcRecords, passwords, links, mail, throttle, audit, ownership }),
@@ -156,15 +167,15 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const metrics = createMetrics({ enabled: config.metrics.enabled });
     const stores = instrumentStores(rawStores, metrics);
     const services = await buildAccountServices(config, stores, clock, logger, metrics);
-    const registry = await loadClientsFile(config.clientsFile, { production: config.env === 'production' });
-    const apis = createApiRegistry(registry.apis);
-    const clients = config.demoData ? [...registry.clients, demoClient(config.issuer)] : registry.clients;
+    const registry = await loadClientsFile(config.clientsFile, { production: config.env === 'production', builtInApis: builtInApis(config.issuer) });
+    const { registry: apis, admin: apisAdmin } = await openApiServices({ issuer: config.issuer, stores, file: registry, audit: services.audit, logger });
+    const clients = [...registry.clients, ...builtInClients(config)];
     await warnAboutWeakerClients(clients, stores, logger);
     if (config.demoData) await seedDemoAccount({ accounts: stores.accounts, passwords: services.passwords, logger });
     const cookieSecrets = await resolveCookieSecrets(config.cookieSecrets, stores.secrets);
     // Compiled templates are cached everywhere but in development, where edits show at once.
     const render = createViewRenderer(VIEWS_DIRECTORY, config.ui, config.env !== 'development', { catalogs: loadCatalogs(LOCALES_DIRECTORY), defaultLocale: config.ui.defaultLocale });
-    const security = createSecurityEventSink(logger, metrics);
+    const security = createSecurityEventSink(logger, metrics, services.audit);
     const engineDeps: ProtocolEngineDeps = {
       issuer: config.issuer,
       clock,
@@ -203,11 +214,14 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     };
     const engine = await ProtocolEngineHolder.create(engineDeps, await loadSigningKeys(stores.signingKeys, clock), logger);
     const keyRotation = createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis) });
-    const maintenance = startMaintenance({ stores, config, clock, logger, engine, keyRotation });
+    const maintenance = startMaintenance({ stores, config, clock, logger, engine, keyRotation, apis });
+    const secretHashKey = await clientSecretHashKey(stores);
+    const admin = composeAdmin(config, stores, clock, { passwords: services.passwords, audit: services.audit, mail: services.mail, keyRotation, clientSecretHashKey: secretHashKey, fileClients: registry.clients, apis: { registry: apis, admin: apisAdmin } });
     services.mailOutbox.start();
 
     return {
-      config, logger, clock, stores, cookieSecrets, render, keyRotation, metrics,
+      config, logger, clock, stores, cookieSecrets, render, keyRotation, metrics, admin,
+      authenticateAdmin: createAdminAuthenticator({ provider: () => engine.current.provider, adminApi: adminApiIdentifier(config.issuer), accounts: stores.accounts }),
       get provider() {
         return engine.current.provider;
       },
@@ -250,47 +264,20 @@ async function warnAboutWeakerClients(fileClients: readonly { client_id: string;
   }
 }
 
+/** Clients Keyward serves from code: the admin console, and the demo client in development. */
+export function builtInClients(config: Config): ClientMetadata[] {
+  return [adminConsoleClient(config.issuer, { requireMfa: config.admin.consoleRequireMfa }), ...(config.demoData ? [demoClient(config.issuer)] : [])];
+}
+
+/** The admin services (services/admin) over one store: the server and the CLI build them alike. */
+export function composeAdmin(config: Config, stores: Stores, clock: Clock, deps: Pick<AdminModuleDeps, 'passwords' | 'audit' | 'mail' | 'keyRotation' | 'clientSecretHashKey' | 'fileClients'> & { apis: { registry: AdminModuleDeps['apiRegistry']; admin: ApisAdmin } }): AdminServices {
+  return createAdminServices({
+    ...deps, stores, clock, apis: deps.apis.admin, apiRegistry: deps.apis.registry, builtInClients: builtInClients(config),
+    clientMetadataProblem, sessionTtlSeconds: config.ttl.session,
+  });
+}
+
 /** The key of the keyed hash for CLI-made client secrets, generated once and shared through the store. */
 export function clientSecretHashKey(stores: Stores): Promise<string> {
   return stores.secrets.getOrCreate('client-secret-hash-key', randomToken(32));
-}
-
-
-/** What the keyward CLI works with: the store and the services operators use, no server. */
-export interface OperatorContext {
-  readonly config: Config;
-  readonly stores: Stores;
-  readonly clock: Clock;
-  readonly passwords: PasswordHasher;
-  readonly audit: AuditTrail;
-  readonly keyRotation: KeyRotation;
-  readonly clientSecretHashKey: string;
-  /** Mails about accounts, queued in the outbox for a running Keyward to send. */
-  readonly accountMail: AccountMail;
-  /** Clients and APIs declared in the clients file (they win over store clients). */
-  readonly registry: Awaited<ReturnType<typeof loadClientsFile>>;
-  close(): Promise<void>;
-}
-
-export async function openOperatorContext(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<OperatorContext> {
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createRootLogger({ ...config.log, level: 'warn' });
-  const stores = await openStores(config, clock);
-  try {
-    await stores.assertMigrated();
-    const registry = await loadClientsFile(config.clientsFile, { production: config.env === 'production' });
-    return {
-      config, stores, clock, registry,
-      passwords: await createPasswordHasher(config.argon2),
-      audit: createAuditTrail({ store: stores.audit, clock, logger }),
-      keyRotation: createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, createApiRegistry(registry.apis)) }),
-      clientSecretHashKey: await clientSecretHashKey(stores),
-      // Not started: the CLI only queues; a running Keyward's outbox worker delivers.
-      accountMail: createAccountMail({ mailer: createMailOutbox({ store: stores.mailOutbox, transport: createMailer(config.mail, logger), clock, logger }), issuer: config.issuer, productName: config.ui.productName, verificationTtlSeconds: config.accounts.emailVerificationTtl, catalogs: loadCatalogs(LOCALES_DIRECTORY), defaultLocale: config.ui.defaultLocale }),
-      close: () => stores.close(),
-    };
-  } catch (error) {
-    await stores.close();
-    throw error;
-  }
 }

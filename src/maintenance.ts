@@ -3,6 +3,7 @@ import type { Config } from './config/schema.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Logger } from './logger/logger.ts';
 import type { ProtocolEngineHolder } from './oidc/protocol-engine.ts';
+import type { LiveApiRegistry } from './services/api-registry.service.ts';
 import type { KeyRotation } from './services/key-rotation.service.ts';
 import type { Stores } from './stores/types.ts';
 
@@ -15,9 +16,9 @@ export interface Maintenance {
   stop(): void;
 }
 
-/** Background work: key refresh (and scheduled rotation), and sweeping expired records. */
-export function startMaintenance(deps: { stores: Stores; config: Config; clock: Clock; logger: Logger; engine: ProtocolEngineHolder; keyRotation: KeyRotation }): Maintenance {
-  const { stores, config, clock, logger, engine, keyRotation } = deps;
+/** Background work: key refresh (and scheduled rotation), API refresh, and sweeping expired records. */
+export function startMaintenance(deps: { stores: Stores; config: Config; clock: Clock; logger: Logger; engine: ProtocolEngineHolder; keyRotation: KeyRotation; apis: Pick<LiveApiRegistry, 'refresh'> }): Maintenance {
+  const { stores, config, clock, logger, engine, keyRotation, apis } = deps;
   const log = logger.child({ module: 'maintenance' });
   const refreshKeys = async () => {
     const rotationPeriodMs = config.keys.rotationDays * 86_400_000;
@@ -43,6 +44,11 @@ export function startMaintenance(deps: { stores: Stores; config: Config; clock: 
     timer.unref();
     return timer;
   };
-  const timers = [every(config.keys.refreshSeconds, refreshKeys, 'refreshing signing keys'), every(config.database.sweepIntervalSeconds, sweep, 'sweeping expired records')];
+  const timers = [
+    every(config.keys.refreshSeconds, refreshKeys, 'refreshing signing keys'),
+    // APIs changed by the CLI or another replica; a failed read keeps serving the last set.
+    every(config.apis.refreshSeconds, () => apis.refresh(), 'refreshing APIs'),
+    every(config.database.sweepIntervalSeconds, sweep, 'sweeping expired records'),
+  ];
   return { refreshKeys, stop: () => timers.forEach((timer) => clearInterval(timer)) };
 }

@@ -5,7 +5,7 @@
  * the `keyward` CLI uses; prints [{ email, secret? }] as JSON. Run by bench/lib/keyward-process.ts.
  */
 import { loadConfig } from '../../src/config/load.ts';
-import { openOperatorContext } from '../../src/container.ts';
+import { openOperatorContext } from '../../src/operator-context.ts';
 import { newTotpSecret } from '../../src/services/mfa/totp.ts';
 import { USER } from './fixtures.ts';
 

@@ -1,11 +1,7 @@
-import type { OperatorContext } from '../container.ts';
-import { randomToken } from '../lib/ids.ts';
-import { clientMetadataProblem } from '../oidc/client-validation.ts';
-import { hashClientSecret, isHashedClientSecret } from '../services/client-secrets.ts';
-import { demoClient } from '../services/demo-data.service.ts';
-import { apiScopesProblems, clientMetadataSchema, type ClientMetadata } from '../services/clients.service.ts';
-import { allowOnly, CommandError, flag, option, options, requireOption, UsageError, type ParsedArgs } from './args.ts';
+import type { OperatorContext } from '../operator-context.ts';
+import { allowOnly, flag, option, options, requireOption, UsageError, type ParsedArgs } from './args.ts';
 import { report, table, type CliIo } from './io.ts';
+import { cliCall } from './users.command.ts';
 
 export const CLIENTS_HELP = `Usage: keyward clients <command> [options]
 
@@ -53,132 +49,83 @@ function apiScopesOption(args: ParsedArgs): Record<string, string[]> | undefined
   return grants;
 }
 
-const optionalGrants = (grants: unknown) => (grants ? { api_scopes: grants } : {});
+const DEMO_CLIENT_ID = 'keyward-demo';
 
-/** Grants must name APIs of the clients file and their scopes (checked when they change). */
-function checkApiScopes(ctx: OperatorContext, metadata: ClientMetadata): void {
-  const problems = apiScopesProblems(metadata, ctx.registry.apis);
-  if (problems.length > 0) throw new CommandError(problems.join('; '));
+/** Where a client comes from, in the words of `clients list` (the demo client is said to be one). */
+function sourceLabel(client: { client_id?: unknown; source: string; shadowed?: boolean }): string {
+  if (client.source === 'built-in' && client.client_id === DEMO_CLIENT_ID) return 'demo (DEMO_DATA, development only)';
+  if (client.source === 'store' && client.shadowed) return 'store (shadowed by the file)';
+  return client.source;
 }
-
-const needsSecret = (metadata: { token_endpoint_auth_method?: string; kind?: string }) => {
-  const method = metadata.token_endpoint_auth_method ?? (metadata.kind === 'public' ? 'none' : 'client_secret_basic');
-  return method === 'client_secret_basic' || method === 'client_secret_post';
-};
-
-/** Validates with Keyward's schema and oidc-provider's rules; the secret is hashed only after. */
-async function validated(input: Record<string, unknown>): Promise<ClientMetadata> {
-  const parsed = clientMetadataSchema.safeParse(input);
-  if (!parsed.success) throw new CommandError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'client'}: ${issue.message}`).join('; '));
-  const problem = await clientMetadataProblem(parsed.data);
-  if (problem) throw new CommandError(problem);
-  return parsed.data;
-}
-
-const withoutSecret = ({ client_secret: secret, ...rest }: Record<string, unknown>) => ({ ...rest, ...(secret ? { client_secret: isHashedClientSecret(secret) ? '(hashed)' : '(in the clients file)' } : {}) });
 
 export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io: CliIo): Promise<number> {
   const [, command, id] = args.positionals;
   const json = flag(args, 'json');
-  const fileIds = new Set(ctx.registry.clients.map((client) => client.client_id));
+  const clients = ctx.admin.clients;
+  const call = cliCall();
   const optionalFields = (names: Record<string, string>) =>
     Object.fromEntries(Object.entries(names).flatMap(([cli, field]) => (option(args, cli) ? [[field, option(args, cli)]] : [])));
+  const listed = (name: string, field: string) => (options(args, name).length ? { [field]: options(args, name) } : {});
 
   switch (command) {
     case 'add': {
       allowOnly(args, ADD_OPTIONS);
-      const clientId = requireOption(args, 'id');
-      if (fileIds.has(clientId)) throw new CommandError(`client "${clientId}" is declared in the clients file`);
-      const input: Record<string, unknown> = {
-        client_id: clientId,
+      const grants = apiScopesOption(args);
+      const created = await clients.create(call, {
+        client_id: requireOption(args, 'id'),
         kind: requireOption(args, 'kind'),
         ...optionalFields({ name: 'client_name', 'auth-method': 'token_endpoint_auth_method', api: 'api', 'id-token-alg': 'id_token_signed_response_alg', 'logo-uri': 'logo_uri', 'backchannel-logout-uri': 'backchannel_logout_uri' }),
-        ...(options(args, 'redirect-uri').length ? { redirect_uris: options(args, 'redirect-uri') } : {}),
-        ...(options(args, 'post-logout-redirect-uri').length ? { post_logout_redirect_uris: options(args, 'post-logout-redirect-uri') } : {}),
-        ...optionalGrants(apiScopesOption(args)),
+        ...listed('redirect-uri', 'redirect_uris'),
+        ...listed('post-logout-redirect-uri', 'post_logout_redirect_uris'),
+        ...(grants ? { api_scopes: grants } : {}),
         ...(flag(args, 'service-account') ? { service_account: true } : {}),
         ...(flag(args, 'no-pkce') ? { require_pkce: false } : {}),
         ...(flag(args, 'require-mfa') ? { require_mfa: true } : {}),
         ...(flag(args, 'first-party') ? { first_party: true } : {}),
-      };
-      const secret = needsSecret(input) ? randomToken(32) : undefined;
-      const metadata = await validated({ ...input, ...(secret ? { client_secret: secret } : {}) });
-      checkApiScopes(ctx, metadata);
-      const stored = secret ? { ...metadata, client_secret: hashClientSecret(secret, ctx.clientSecretHashKey) } : metadata;
-      if (!(await ctx.stores.clients.create(clientId, stored))) throw new CommandError(`client "${clientId}" exists already`);
-      report(io, json, { client_id: clientId, kind: metadata.kind, client_secret: secret }, [
-        `Client ${clientId} added (${metadata.kind}).`,
+      });
+      const secret = created.client_secret;
+      report(io, json, { client_id: created.client.client_id, kind: created.client.kind, client_secret: secret }, [
+        `Client ${String(created.client.client_id)} added (${String(created.client.kind)}).`,
         ...(secret ? [`Its secret, shown only now — keep it safe:`, secret] : []),
       ].join('\n'));
       return 0;
     }
     case 'list': {
       allowOnly(args, []);
-      const stored = await ctx.stores.clients.list();
-      // What a running Keyward serves: the file's, the demo client (development), the store's.
-      const demo = ctx.config.demoData ? [demoClient(ctx.config.issuer)] : [];
-      const rows = [
-        ...ctx.registry.clients.map((c) => ({ client_id: c.client_id, kind: c.kind, name: c.client_name, auth: c.token_endpoint_auth_method, source: 'file' })),
-        ...demo.map((c) => ({ client_id: c.client_id, kind: c.kind, name: c.client_name, auth: c.token_endpoint_auth_method, source: 'demo (DEMO_DATA, development only)' })),
-        ...stored.map((c) => ({
-          client_id: c.clientId,
-          kind: c.metadata.kind,
-          name: c.metadata.client_name,
-          auth: c.metadata.token_endpoint_auth_method,
-          source: fileIds.has(c.clientId) ? 'store (shadowed by the file)' : 'store',
-        })),
-      ];
+      const rows = (await clients.list()).map((c) => ({ client_id: c.client_id, kind: c.kind, name: c.client_name, auth: c.token_endpoint_auth_method, source: sourceLabel(c) }));
       report(io, json, rows, table(rows, ['client_id', 'kind', 'name', 'auth', 'source']));
       return 0;
     }
     case 'show': {
       if (!id) throw new UsageError('keyward clients show <client_id>');
-      const fromFile = ctx.registry.clients.find((c) => c.client_id === id);
-      const demo = ctx.config.demoData && id === demoClient(ctx.config.issuer).client_id ? demoClient(ctx.config.issuer) : undefined;
-      const metadata = fromFile ?? demo ?? (await ctx.stores.clients.find(id));
-      if (!metadata) return notFound(io, id);
-      const shown = { ...withoutSecret(metadata as Record<string, unknown>), source: fromFile ? 'file' : demo ? 'demo' : 'store' };
+      const { revision: _revision, ...client } = await clients.show(id);
+      const shown = { ...client, source: client.client_id === DEMO_CLIENT_ID && client.source === 'built-in' ? 'demo' : client.source };
       report(io, json, shown, JSON.stringify(shown, null, 2));
       return 0;
     }
     case 'update': {
       allowOnly(args, UPDATE_OPTIONS);
       if (!id) throw new UsageError('keyward clients update <client_id> [options]');
-      if (fileIds.has(id)) throw new CommandError(`client "${id}" is declared in the clients file: change it there`);
-      const stored = await ctx.stores.clients.find(id);
-      if (!stored) return notFound(io, id);
       if (flag(args, 'no-api-scopes') && options(args, 'api-scopes').length) throw new UsageError('--api-scopes and --no-api-scopes exclude each other');
-      // response_types is derived from the kind, not an input; api_scopes is replaced whole, if at all.
-      const { response_types: _derived, api_scopes: currentGrants, ...current } = stored;
-      const grants = flag(args, 'no-api-scopes') ? undefined : (apiScopesOption(args) ?? currentGrants);
-      const secret = flag(args, 'rotate-secret') && needsSecret(current) ? randomToken(32) : undefined;
-      const changed: Record<string, unknown> = {
-        ...current,
+      const grants = flag(args, 'no-api-scopes') ? { api_scopes: null } : apiScopesOption(args) ? { api_scopes: apiScopesOption(args) } : {};
+      const changes = {
         ...optionalFields({ name: 'client_name', 'logo-uri': 'logo_uri', 'backchannel-logout-uri': 'backchannel_logout_uri' }),
-        ...(options(args, 'redirect-uri').length ? { redirect_uris: options(args, 'redirect-uri') } : {}),
-        ...(options(args, 'post-logout-redirect-uri').length ? { post_logout_redirect_uris: options(args, 'post-logout-redirect-uri') } : {}),
-        ...optionalGrants(grants),
+        ...listed('redirect-uri', 'redirect_uris'),
+        ...listed('post-logout-redirect-uri', 'post_logout_redirect_uris'),
+        ...grants,
       };
-      // Validate with a stand-in secret when the stored one is a hash; keep the hash.
-      const metadata = await validated({ ...changed, ...(needsSecret(changed) ? { client_secret: secret ?? randomToken(32) } : {}) });
-      if (options(args, 'api-scopes').length) checkApiScopes(ctx, metadata);
-      const storedSecret = secret ? hashClientSecret(secret, ctx.clientSecretHashKey) : current.client_secret;
-      await ctx.stores.clients.update(id, { ...metadata, ...(storedSecret ? { client_secret: storedSecret } : {}) });
+      if (Object.keys(changes).length > 0 || !flag(args, 'rotate-secret')) await clients.update(call, id, changes);
+      const secret = flag(args, 'rotate-secret') ? (await clients.rotateSecret(call, id)).client_secret : undefined;
       report(io, json, { client_id: id, client_secret: secret }, [`Client ${id} updated.`, ...(secret ? ['Its new secret, shown only now:', secret] : [])].join('\n'));
       return 0;
     }
     case 'remove': {
       if (!id) throw new UsageError('keyward clients remove <client_id>');
-      if (fileIds.has(id)) throw new CommandError(`client "${id}" is declared in the clients file: remove it there`);
-      if (!(await ctx.stores.clients.remove(id))) return notFound(io, id);
+      await clients.remove(call, id);
       report(io, json, { client_id: id, removed: true }, `Client ${id} removed.`);
       return 0;
     }
     default:
       throw new UsageError(command ? `unknown command "clients ${command}"` : 'keyward clients <command>');
   }
-}
-
-function notFound(_io: CliIo, id: string): never {
-  throw new CommandError(`no client "${id}"`);
 }

@@ -1,7 +1,8 @@
-import type { OperatorContext } from '../container.ts';
+import type { OperatorContext } from '../operator-context.ts';
 import { allowOnly, flag, UsageError, type ParsedArgs } from './args.ts';
 import { humanWait } from './help.ts';
 import { report, table, type CliIo } from './io.ts';
+import { cliCall } from './users.command.ts';
 
 export const KEYS_HELP = `Usage: keyward keys <command> [options]
 
@@ -24,13 +25,13 @@ export async function keysCommand(ctx: OperatorContext, args: ParsedArgs, io: Cl
   switch (command) {
     case 'list': {
       allowOnly(args, []);
-      const rows = (await ctx.stores.signingKeys.list()).map((k) => ({ kid: k.kid, alg: k.alg, state: k.state, since: k.stateSince }));
+      const rows = (await ctx.admin.keys.list()).map((k) => ({ kid: k.kid, alg: k.alg, state: k.state, since: k.state_since }));
       report(io, json, rows, table(rows, ['kid', 'alg', 'state', 'since']));
       return 0;
     }
     case 'rotate': {
       allowOnly(args, ['force']);
-      const result = await ctx.keyRotation.rotate({ force: flag(args, 'force') });
+      const result = await ctx.admin.keys.rotate(cliCall(), { force: flag(args, 'force') });
       const text = {
         rotated: () => 'Rotated: the next keys sign now, the former current keys are previous, and new next keys are published.',
         published_next: () => `There were no next keys: they are published now. Rotate again ${humanWait('waitSeconds' in result ? result.waitSeconds : 0)}, once caches have them.`,
@@ -42,7 +43,7 @@ export async function keysCommand(ctx: OperatorContext, args: ParsedArgs, io: Cl
     }
     case 'retire': {
       allowOnly(args, []);
-      const retired = await ctx.keyRotation.retire();
+      const { retired } = await ctx.admin.keys.retire(cliCall());
       report(io, json, { retired }, retired.length ? `Retired ${retired.length} previous keys: ${retired.join(', ')}` : 'No previous key is old enough to retire.');
       return 0;
     }

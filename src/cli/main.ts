@@ -1,9 +1,12 @@
 import { loadConfig, loadDotEnvFile } from '../config/load.ts';
 import { describeDatabase } from '../config/schema.ts';
-import { openOperatorContext, openStores, type OperatorContext } from '../container.ts';
+import { openStores } from '../container.ts';
+import { openOperatorContext, type OperatorContext } from '../operator-context.ts';
+import { AdminError } from '../services/admin/admin-context.ts';
 import { StartupError } from '../errors/app-error.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { runUntilSignalled } from '../main.ts';
+import { APIS_HELP, apisCommand } from './apis.command.ts';
 import { allowOnly, CommandError, flag, parseArgs, UsageError, type ParsedArgs } from './args.ts';
 import { CLIENTS_HELP, clientsCommand } from './clients.command.ts';
 import { commandHelp } from './help.ts';
@@ -17,6 +20,7 @@ Commands:
   start      migrate the embedded store if needed, then serve (default)
   migrate    create or upgrade the database schema, then exit
   clients    add, list, show, update and remove clients      (keyward clients --help)
+  apis       add, list, show, update and remove APIs         (keyward apis --help)
   users      add, list, show, disable and enable accounts, set passwords and roles,
              end sessions                                    (keyward users --help)
   keys       list, rotate and retire signing keys            (keyward keys --help)
@@ -28,6 +32,7 @@ if there is one (set variables win); see .env.example. Operator commands take --
 type Operation = (ctx: OperatorContext, args: ParsedArgs, io: CliIo) => Promise<number>;
 const GROUPS: Record<string, { help: string; run: Operation }> = {
   clients: { help: CLIENTS_HELP, run: clientsCommand },
+  apis: { help: APIS_HELP, run: apisCommand },
   users: { help: USERS_HELP, run: usersCommand },
   keys: { help: KEYS_HELP, run: keysCommand },
 };
@@ -71,8 +76,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo(), o
   } catch (error) {
     if (error instanceof UsageError) return json ? jsonError(io, 'usage', error.message, 2) : usage(io, error.message, (args.positionals[1] && group && commandHelp(group.help, command, args.positionals[1])) || group?.help);
     // One readable message and no stack trace for every problem.
-    const message = error instanceof CommandError || error instanceof StartupError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-    if (json) return jsonError(io, error instanceof CommandError ? 'failed' : error instanceof StartupError ? 'configuration' : 'unexpected', message, 1);
+    // An admin service's refusal (services/admin) reads like any failed command.
+    const failed = error instanceof CommandError || error instanceof AdminError;
+    const message = failed || error instanceof StartupError ? (error as Error).message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+    if (json) return jsonError(io, failed ? 'failed' : error instanceof StartupError ? 'configuration' : 'unexpected', message, 1);
     io.err(`keyward: ${message}`);
     return 1;
   }

@@ -94,6 +94,8 @@ export const environmentSchema = z.object({
   THROTTLE_CLIENT_AUTH_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(100),
   THROTTLE_CLIENT_AUTH_WINDOW_SECONDS: seconds(300),
   KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  API_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  ADMIN_CONSOLE_REQUIRE_MFA: booleanFlag.default(true),
   JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
   KEY_ROTATION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
   METRICS_ENABLED: booleanFlag.default(false),
@@ -202,6 +204,14 @@ export interface Config {
     readonly jwksMaxAgeSeconds: number;
     /** Automatic rotation period; 0: only `keyward keys rotate`. */
     readonly rotationDays: number;
+  };
+  readonly apis: {
+    /** How often every replica re-reads the store's APIs (bound on serving one added or changed elsewhere). */
+    readonly refreshSeconds: number;
+  };
+  readonly admin: {
+    /** Administrators sign in to the console with a second factor (or a passkey); on by default. */
+    readonly consoleRequireMfa: boolean;
   };
 }
 

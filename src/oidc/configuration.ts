@@ -127,8 +127,8 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     formats: { customizers: { jwt: deps.jwtAccessTokens.record as never } },
     fetch: deps.fetch as Configuration['fetch'],
     ttl: {
-      AccessToken: ttl.accessToken,
-      ClientCredentials: ttl.accessToken,
+      AccessToken: policies.accessTokenTtl as never,
+      ClientCredentials: policies.accessTokenTtl as never,
       AuthorizationCode: ttl.authorizationCode,
       IdToken: ttl.idToken,
       RefreshToken: policies.refreshTokenTtl as never,

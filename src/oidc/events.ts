@@ -2,6 +2,7 @@ import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { StoreUnavailableError } from '../errors/app-error.ts';
 import type { Logger } from '../logger/logger.ts';
 import type { Metrics } from '../services/metrics.service.ts';
+import type { AuditTrail } from '../services/audit.service.ts';
 import type { SecurityEventSink } from './adapter.ts';
 import { isJwt } from './jwt-access-tokens.ts';
 import { userinfoBearerToken } from './userinfo-for-api-tokens.ts';
@@ -45,11 +46,16 @@ function answeredByKeyward(event: string, ctx: Ctx, error: OidcErrorLike): boole
 type Ctx = { state?: { log?: Logger }; oidc?: { client?: { clientId: string }; params?: Record<string, unknown>; entities?: Record<string, { grantId?: string } | undefined> } };
 
 /** Security events go to one child logger, at warn, whoever detects them. */
-export function createSecurityEventSink(logger: Logger, metrics: Metrics): SecurityEventSink {
+export function createSecurityEventSink(logger: Logger, metrics: Metrics, audit?: AuditTrail): SecurityEventSink {
   const log = logger.child({ module: 'security' });
   return (event, details) => {
     metrics.tokenReuse.inc({ kind: event === 'refresh_token_reuse' ? 'refresh_token' : event === 'refresh_token_grace_retry' ? 'refresh_token_grace' : 'authorization_code' });
     log.warn({ securityEvent: event, ...details }, `security event: ${event.replaceAll('_', ' ')}`);
+    // A reuse is an attack or a broken client: the admin console lists it among security events.
+    if (event !== 'refresh_token_grace_retry') {
+      audit?.record(event, 'blocked', {}, { clientId: details.clientId, details: { grantId: details.grantId, detectedBy: details.detectedBy } })
+        .catch((error: unknown) => log.warn({ err: error }, 'could not audit a security event'));
+    }
   };
 }
 

@@ -13,7 +13,7 @@ interface TokenLike {
   scope?: string;
   authTime?: number;
   iiat?: number;
-  resourceServer?: { audience?: string };
+  resourceServer?: { audience?: string; accessTokenTTL?: number };
 }
 
 type Ctx = KoaContextWithOIDC;
@@ -68,6 +68,14 @@ export function tokenPolicies(deps: { config: Pick<Config, 'ttl'>; apis: ApiRegi
 
     // Rotate on every use; a rotated token presented again revokes the grant (see adapter.ts for the grace window).
     rotateRefreshToken: true,
+
+    /**
+     * An API's own lifetime (its access_token_ttl, on the resource server resource-indicators.ts
+     * builds), else ACCESS_TOKEN_TTL. A number in `ttl` would win over every API's (#ttl).
+     */
+    accessTokenTtl(_ctx: unknown, token: TokenLike): number {
+      return token.resourceServer?.accessTokenTTL ?? ttl.accessToken;
+    },
 
     /** Idle lifetime per token, capped so that no chain outlives the absolute lifetime from sign-in. */
     refreshTokenTtl(_ctx: unknown, token: TokenLike): number {

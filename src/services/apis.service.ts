@@ -63,3 +63,34 @@ export function createApiRegistry(apis: readonly ApiDefinition[]): ApiRegistry {
     find: (identifier) => byIdentifier.get(identifier),
   };
 }
+
+/** The scopes of Keyward's own admin API (the REST API under /admin/api/v1). */
+export const ADMIN_SCOPES = ['admin:read', 'admin:write'] as const;
+export type AdminScope = (typeof ADMIN_SCOPES)[number];
+
+export const adminApiIdentifier = (issuer: string): string => `${issuer}/admin/api/v1`;
+
+/**
+ * Keyward's admin API as a resource server, always present: a client is granted it in
+ * `api_scopes` like any API, and neither the clients file nor the store may declare it (a
+ * declaration could otherwise widen its scopes or lengthen its tokens). Its tokens are opaque and
+ * short-lived: only Keyward reads them, from the store, so a revoked one stops working at once.
+ */
+export function builtInAdminApi(issuer: string): ApiDefinition {
+  return {
+    identifier: adminApiIdentifier(issuer),
+    name: 'Keyward admin API',
+    scopes: {
+      'admin:read': 'Read users, clients, APIs, keys, sessions and the audit log',
+      'admin:write': 'Change users, clients, APIs and keys',
+    },
+    token_format: 'opaque',
+    signing_alg: 'RS256',
+    access_token_ttl: 300,
+    claims: [],
+    default: false,
+  };
+}
+
+/** Every built-in API of a Keyward at `issuer`. */
+export const builtInApis = (issuer: string): ApiDefinition[] => [builtInAdminApi(issuer)];

@@ -18,7 +18,8 @@ export type AuditEventName =
   | 'federated_sign_in' | 'federation_link' | 'federation_unlink' | 'email_ownership_proven'
   | 'second_factor' | 'passkey_sign_in' | 'recovery_code_used' | 'reauthentication'
   | 'mfa_enrolled' | 'mfa_removed' | 'recovery_codes_regenerated' | 'mfa_reset'
-  | 'profile_change' | 'email_change' | 'account_deleted' | 'session_ended';
+  | 'profile_change' | 'email_change' | 'account_deleted' | 'session_ended'
+  | 'admin_action' | 'refresh_token_reuse' | 'authorization_code_reuse';
 
 export interface AuditTrail {
   record(event: AuditEventName, outcome: AuditEvent['outcome'], origin: Partial<RequestOrigin>, fields?: Pick<AuditEvent, 'accountId' | 'clientId' | 'details'>): Promise<void>;

@@ -149,6 +149,8 @@ const registryFileSchema = z.strictObject({ clients: z.array(z.unknown()), apis:
 export interface ClientsFileOptions {
   /** Production: refuse client secrets that ship in the repository or are easy to guess. */
   production?: boolean;
+  /** Keyward's own APIs (apis.service.ts builtInApis): the file may grant them, never declare them. */
+  builtInApis?: readonly ApiDefinition[];
 }
 
 /** Parses and validates the clients file; every problem names the client (or API) and the field. */
@@ -166,13 +168,19 @@ export function parseClientsFile(text: string, source: string, options: ClientsF
   const apis = parseEntries(file.data.apis, apiSchema, 'identifier', 'API', problems);
   const clients = parseEntries(file.data.clients, clientMetadataSchema, 'client_id', 'client', problems);
   if (apis.filter((api) => api.default).length > 1) problems.push('APIs: at most one may be the default');
+  const builtIn = options.builtInApis ?? [];
+  for (const api of apis) {
+    if (builtIn.some((reserved) => reserved.identifier === api.identifier)) problems.push(`API "${api.identifier}", field identifier: identifier is reserved for Keyward's admin API`);
+  }
   const identifiers = new Set(apis.map((api) => api.identifier));
+  // Granted like any API; served (`api` of a resource server) only by Keyward itself.
+  const grantable = [...builtIn, ...apis];
   for (const client of clients) {
     if (client.api && !identifiers.has(client.api)) problems.push(`client "${client.client_id}", field api: no API "${client.api}" is declared`);
     // The example file's placeholder secret, copied unchanged, would let anyone get tokens as this client.
     const weak = options.production && client.client_secret ? weakSecretReason(client.client_secret) : undefined;
     if (weak) problems.push(`client "${client.client_id}", field client_secret: ${weak}; ${GENERATE_HINT} (or declare the client with \`keyward clients add\`, which generates its secret)`);
-    problems.push(...apiScopesProblems(client, apis).map((problem) => `client "${client.client_id}", field ${problem}`));
+    problems.push(...apiScopesProblems(client, grantable).map((problem) => `client "${client.client_id}", field ${problem}`));
   }
   if (problems.length > 0) throw new StartupError(`Clients file ${source} is invalid: ${problems.join('; ')}`);
   return { clients, apis };

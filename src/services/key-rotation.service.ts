@@ -59,11 +59,21 @@ export function createKeyRotation(deps: { store: SigningKeyStore; clock: Clock; 
 /**
  * A next key is published for JWKS_MAX_AGE + the refresh period before it may sign; a previous
  * key stays published until every token it signed has expired (the longest lifetime of an ID
- * token or access token, any API's included) + the refresh period.
+ * token or access token, any JWT API's included: opaque tokens are not signed) + the refresh period.
+ *
+ * `apis` is the live registry, read at every retirement: APIs change at run time. The longest
+ * lifetime seen never shrinks in this process, since tokens issued before an API was shortened
+ * or removed live on with the lifetime they were issued with.
  */
 export function keyRotationPolicy(config: Pick<Config, 'keys' | 'ttl'>, apis: Pick<ApiRegistry, 'all'>): KeyRotationPolicy {
   const refreshMs = config.keys.refreshSeconds * 1000;
-  const apiTtls = apis.all.map((api) => api.access_token_ttl ?? 0);
-  const longestTokenSeconds = Math.max(config.ttl.idToken, config.ttl.accessToken, ...apiTtls);
-  return { minNextPublishedMs: config.keys.jwksMaxAgeSeconds * 1000 + refreshMs, retireAfterMs: longestTokenSeconds * 1000 + refreshMs };
+  let longestTokenSeconds = Math.max(config.ttl.idToken, config.ttl.accessToken);
+  return {
+    minNextPublishedMs: config.keys.jwksMaxAgeSeconds * 1000 + refreshMs,
+    get retireAfterMs() {
+      const jwtTtls = apis.all.filter((api) => api.token_format === 'jwt').map((api) => api.access_token_ttl ?? 0);
+      longestTokenSeconds = Math.max(longestTokenSeconds, ...jwtTtls);
+      return longestTokenSeconds * 1000 + refreshMs;
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { StoreUnavailableError } from '../errors/app-error.ts';
 import type { Stores } from './types.ts';
 import { wrapOperations } from './wrap-operations.ts';
 
-const STORE_NAMES = ['oidcRecords', 'signingKeys', 'clients', 'federatedIdentities', 'secrets', 'accounts', 'oneTimeTokens', 'throttle', 'audit', 'mailOutbox', 'authenticators', 'recoveryCodes'] as const;
+const STORE_NAMES = ['oidcRecords', 'signingKeys', 'clients', 'apis', 'federatedIdentities', 'secrets', 'accounts', 'oneTimeTokens', 'throttle', 'audit', 'mailOutbox', 'authenticators', 'recoveryCodes'] as const;
 
 /**
  * The same stores, with backend errors that mean "unavailable" (classified by the backend)

@@ -30,6 +30,8 @@ export interface OidcRecordStore {
    * `limit` (none when `limit` < 1), in id order (records carry no creation time the store can sort by).
    */
   listByAccountId(model: string, accountId: string, limit: number): Promise<{ id: string; payload: OidcPayload; expiresAt: number | undefined }[]>;
+  /** How many live records of `model` there are (the admin dashboard's active sessions). */
+  countLive(model: string): Promise<number>;
   /** Physically removes expired records; returns how many. */
   sweepExpired(): Promise<number>;
 }
@@ -115,10 +117,29 @@ export interface AuditEvent {
   details?: Record<string, unknown> | undefined;
 }
 
+/** Filters of the admin audit log; every one optional but the page size. */
+export interface AuditQuery {
+  accountId?: string | undefined;
+  clientId?: string | undefined;
+  event?: string | undefined;
+  outcome?: AuditEvent['outcome'] | undefined;
+  /** Epoch ms, inclusive. */
+  from?: number | undefined;
+  /** Epoch ms, exclusive. */
+  to?: number | undefined;
+  /** The `next` cursor of the previous page. */
+  after?: string | undefined;
+  limit: number;
+}
+
 export interface AuditStore {
   record(event: AuditEvent): Promise<void>;
   /** Newest first. */
   list(filter: { accountId?: string; event?: string; limit: number }): Promise<AuditEvent[]>;
+  /** Newest first, a page at a time: `next` names where the next page starts (undefined on the last). */
+  query(query: AuditQuery): Promise<{ events: AuditEvent[]; next: string | undefined }>;
+  /** How many `event`s per hour (start of the hour, epoch ms) and outcome in [from, to). */
+  countByHour(event: string, from: number, to: number): Promise<{ hour: number; outcome: string; count: number }[]>;
   /** Removes events older than `before` (epoch ms); returns how many. */
   deleteOlderThan(before: number): Promise<number>;
 }
@@ -189,10 +210,39 @@ export interface ClientStore {
   /** Resolves false when the client id exists already. */
   create(clientId: string, metadata: Record<string, unknown>): Promise<boolean>;
   find(clientId: string): Promise<Record<string, unknown> | undefined>;
-  list(): Promise<{ clientId: string; metadata: Record<string, unknown>; createdAt: number; updatedAt: number }[]>;
+  list(): Promise<{ clientId: string; metadata: Record<string, unknown>; createdAt: number; updatedAt: number; revision: number }[]>;
   /** Resolves false when there is no such client. */
   update(clientId: string, metadata: Record<string, unknown>): Promise<boolean>;
+  /** Replaces the metadata only while the client is at `expectedRevision` (the admin API's ETag). */
+  updateIf(clientId: string, metadata: Record<string, unknown>, expectedRevision: number): Promise<'updated' | 'conflict' | 'missing'>;
   remove(clientId: string): Promise<boolean>;
+}
+
+/** An API (resource server) added at run time; the clients file wins on conflicts. */
+export interface StoredApi {
+  /** The API's definition as JSON (services/apis.service.ts apiSchema validates it on every read). */
+  definition: Record<string, unknown>;
+  /** 1 when created, one more with every update: what compare-and-set compares (and the ETag). */
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * APIs added with the CLI or the admin API, read by every replica on a timer
+ * (API_REFRESH_SECONDS). Changes are compare-and-set on the revision, so two administrators
+ * never overwrite each other's change unseen.
+ */
+export interface ApiStore {
+  /** Resolves false when the identifier exists already. */
+  create(identifier: string, definition: Record<string, unknown>): Promise<boolean>;
+  find(identifier: string): Promise<(StoredApi & { identifier: string }) | undefined>;
+  /** In identifier order. */
+  list(): Promise<(StoredApi & { identifier: string })[]>;
+  /** Replaces the definition only while the revision is `expectedRevision` (and adds one to it). */
+  update(identifier: string, definition: Record<string, unknown>, expectedRevision: number): Promise<'updated' | 'conflict' | 'missing'>;
+  /** Removes the API; with `expectedRevision`, only while it is at that revision. */
+  remove(identifier: string, expectedRevision?: number): Promise<'removed' | 'conflict' | 'missing'>;
 }
 
 /** Generated secrets that must be shared by every process (e.g. cookie signing keys). */
@@ -220,6 +270,16 @@ export interface AccountRecord {
   createdAt: number;
   updatedAt: number;
   lastSignInAt: number | undefined;
+  /** Goes up by one with every change (not with a sign-in): the admin API's ETag (RFC 9110 §8.8.3). */
+  revision: number;
+}
+
+/** What an administrator may change on an account in one compare-and-set (AccountStore.updateIf). */
+export interface AccountAdminChanges {
+  name?: string | null;
+  roles?: string[];
+  disabled?: boolean;
+  emailVerified?: boolean;
 }
 
 export type NewAccount = Pick<AccountRecord, 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'roles'> & { picture?: string | undefined };
@@ -244,6 +304,15 @@ export interface AccountStore {
   updateProfile(id: string, profile: { name?: string | undefined; picture?: string | undefined; emailVerified?: boolean }): Promise<void>;
   /** Oldest first. */
   list(page: { limit: number; offset: number }): Promise<AccountRecord[]>;
+  /**
+   * Accounts whose normalised email starts with `emailPrefix` (all without one), in normalised-email
+   * order, after `after` (the normalised email of the last one of the previous page): a range scan
+   * of the unique email index, as fast on page 1,000 as on page 1.
+   */
+  search(query: { emailPrefix?: string | undefined; after?: string | undefined; limit: number }): Promise<AccountRecord[]>;
+  count(): Promise<number>;
+  /** Applies `changes` only while the account is at `expectedRevision`. */
+  updateIf(id: string, expectedRevision: number, changes: AccountAdminChanges): Promise<'updated' | 'conflict' | 'missing'>;
   recordSignIn(id: string): Promise<void>;
 }
 
@@ -324,6 +393,7 @@ export interface Stores {
   readonly oidcRecords: OidcRecordStore;
   readonly signingKeys: SigningKeyStore;
   readonly clients: ClientStore;
+  readonly apis: ApiStore;
   readonly federatedIdentities: FederatedIdentityStore;
   readonly secrets: SecretStore;
   readonly accounts: AccountStore;

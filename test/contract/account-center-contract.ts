@@ -63,7 +63,7 @@ export function describeAccountCenterStoreContract(context: () => AccountCenterC
       clock.advance(1000);
       expect(await stores.accounts.setEmail(ada!.id, ' Ada.L@Example.COM ', false)).toBe(true);
       expect(await stores.accounts.findById(ada!.id)).toEqual({
-        ...ada, email: 'Ada.L@Example.COM', emailNormalized: 'ada.l@example.com', emailVerified: false, updatedAt: clock.now(),
+        ...ada, email: 'Ada.L@Example.COM', emailNormalized: 'ada.l@example.com', emailVerified: false, updatedAt: clock.now(), revision: ada!.revision + 1,
       });
       expect((await stores.accounts.findByEmail('ADA.L@example.com'))!.id).toBe(ada!.id);
       expect(await stores.accounts.findByEmail('ada@example.com')).toBeUndefined();

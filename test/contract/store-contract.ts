@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Stores, StoredSigningKey } from '../../src/stores/types.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { describeAccountCenterStoreContract } from './account-center-contract.ts';
+import { describeApiStoreContract } from './api-store-contract.ts';
+import { describeAdminStoreContract, describeClientRevisionContract } from './admin-store-contract.ts';
 import { describeMfaStoreContract } from './mfa-store-contract.ts';
 
 export interface BackendUnderTest {
@@ -536,6 +538,9 @@ export function describeStoreContract(backendName: string, createBackend: () => 
 
     describeMfaStoreContract(() => ({ stores, clock, openSecondConnection: () => backend.openSecondConnection(clock) }));
     describeAccountCenterStoreContract(() => ({ stores, clock }));
+    describeApiStoreContract(() => ({ stores, clock, openSecondConnection: () => backend.openSecondConnection(clock) }));
+    describeAdminStoreContract(() => ({ stores, clock }));
+    describeClientRevisionContract(() => ({ stores, clock }));
 
     describe('lifecycle', () => {
       it('migrates idempotently and answers ping', async () => {

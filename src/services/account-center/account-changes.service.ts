@@ -1,7 +1,6 @@
 import { displayText } from '../../lib/display-text.ts';
 import type { AccountRecord, AccountStore, AuditStore, AuthenticatorStore, FederatedIdentityStore, OidcRecordStore, RecoveryCodeStore } from '../../stores/types.ts';
 import type { AccountMail } from '../account-mail.service.ts';
-import { revokeEverythingFor } from '../account-sessions.service.ts';
 import type { AccountService } from '../accounts.service.ts';
 import type { AuditTrail, RequestOrigin } from '../audit.service.ts';
 import type { PasswordHasher } from '../passwords.service.ts';
@@ -10,6 +9,7 @@ import { passwordProblemMessage as passwordProblem } from '../password-policy.ts
 import type { Throttle } from '../throttle.service.ts';
 import type { ConnectedApps } from './connected-apps.service.ts';
 import type { Devices } from './devices.service.ts';
+import { eraseAccount } from '../admin/account-erasure.ts';
 
 const NAME_MAX = 100;
 const PICTURE = /^https:\/\/[^\s"'<>]{1,500}$/;
@@ -69,11 +69,7 @@ export function createAccountChanges(deps: {
 
     /** Ends everything and removes the account; audited (the audit keeps the account id, not the data). */
     async deleteAccount(account: AccountRecord, origin: RequestOrigin): Promise<void> {
-      await revokeEverythingFor(deps.records, account.id);
-      await deps.authenticators.removeAll(account.id);
-      await deps.recoveryCodes.removeAll(account.id);
-      for (const identity of await deps.identities.listForAccount(account.id)) await deps.identities.unlink(account.id, identity.upstream, identity.subject);
-      await accounts.remove(account.id);
+      await eraseAccount(deps, account.id);
       await audit.record('account_deleted', 'success', origin, { accountId: account.id, details: { by: 'owner' } });
       await mail.securityChanged(account.email, { key: 'mail.change.accountDeleted' }, origin.locale);
     },

@@ -7,19 +7,22 @@ import type { AccountDoc, FederatedIdentityDoc, MongoModels } from './models.ts'
 const toAccount = (d: AccountDoc | null): AccountRecord | undefined => (d ? {
   id: d._id, email: d.email, emailNormalized: d.emailNormalized, emailVerified: d.emailVerified, name: d.name ?? undefined, picture: d.picture ?? undefined,
   passwordHash: d.passwordHash ?? undefined, roles: d.roles ?? [], disabled: d.disabled, createdAt: d.createdAt, updatedAt: d.updatedAt, lastSignInAt: d.lastSignInAt ?? undefined,
+  revision: d.revision ?? 0,
 } : undefined);
 
 export function createMongoAccountStore(models: MongoModels, clock: Clock): AccountStore {
   const { accounts } = models;
   const set = async (id: string, fields: Partial<AccountDoc>) => {
-    await accounts.updateOne({ _id: id }, { $set: { ...fields, updatedAt: clock.now() } });
+    await accounts.updateOne({ _id: id }, { $set: { ...fields, updatedAt: clock.now() }, $inc: { revision: 1 } });
   };
+  // Revision 0 is an account written before revisions existed: the field is absent.
+  const atRevision = (revision: number) => (revision === 0 ? { revision: { $exists: false } } : { revision });
   return {
     async create(account) {
       const now = clock.now();
       const doc: AccountDoc = {
         _id: newId(), email: account.email.trim(), emailNormalized: normalizeEmail(account.email), emailVerified: account.emailVerified, name: account.name ?? null,
-        picture: account.picture ?? null, passwordHash: account.passwordHash ?? null, roles: account.roles, disabled: false, createdAt: now, updatedAt: now, lastSignInAt: null,
+        picture: account.picture ?? null, passwordHash: account.passwordHash ?? null, roles: account.roles, disabled: false, createdAt: now, updatedAt: now, lastSignInAt: null, revision: 1,
       };
       try {
         await accounts.create(doc);
@@ -38,7 +41,7 @@ export function createMongoAccountStore(models: MongoModels, clock: Clock): Acco
     setRoles: (id, roles) => set(id, { roles }),
     async setEmail(id, email, emailVerified) {
       try {
-        const result = await accounts.updateOne({ _id: id }, { $set: { email: email.trim(), emailNormalized: normalizeEmail(email), emailVerified, updatedAt: clock.now() } });
+        const result = await accounts.updateOne({ _id: id }, { $set: { email: email.trim(), emailNormalized: normalizeEmail(email), emailVerified, updatedAt: clock.now() }, $inc: { revision: 1 } });
         return result.matchedCount === 1;
       } catch (error) {
         // The unique index on the normalised email: another account has that address.
@@ -56,6 +59,26 @@ export function createMongoAccountStore(models: MongoModels, clock: Clock): Acco
     },
     async list({ limit, offset }) {
       return (await accounts.find({}).sort({ createdAt: 1, _id: 1 }).skip(offset).limit(limit).lean()).map((d) => toAccount(d)!);
+    },
+    async search({ emailPrefix, after, limit }) {
+      const max = Math.floor(limit);
+      if (!(max > 0)) return [];
+      // A range of the unique emailNormalized index (binary string order, no regular expression).
+      const prefix = emailPrefix ? normalizeEmail(emailPrefix) : '';
+      const range: Record<string, string> = { $gte: prefix, $lt: `${prefix}\u{10FFFF}` };
+      if (after) range.$gt = after;
+      return (await accounts.find({ emailNormalized: range }).sort({ emailNormalized: 1 }).limit(max).lean()).map((d) => toAccount(d)!);
+    },
+    count: () => accounts.estimatedDocumentCount(),
+    async updateIf(id, revision, changes) {
+      const fields: Partial<AccountDoc> = { updatedAt: clock.now() };
+      if (changes.name !== undefined) fields.name = changes.name;
+      if (changes.roles !== undefined) fields.roles = changes.roles;
+      if (changes.disabled !== undefined) fields.disabled = changes.disabled;
+      if (changes.emailVerified !== undefined) fields.emailVerified = changes.emailVerified;
+      const result = await accounts.updateOne({ _id: id, ...atRevision(revision) }, { $set: fields, $inc: { revision: 1 } });
+      if (result.matchedCount === 1) return 'updated';
+      return (await accounts.exists({ _id: id })) ? 'conflict' : 'missing';
     },
     async recordSignIn(id) {
       await accounts.updateOne({ _id: id }, { $set: { lastSignInAt: clock.now() } });

@@ -97,7 +97,7 @@ export function createMongoClientStore(models: MongoModels, clock: Clock): Clien
   return {
     async create(clientId, metadata) {
       try {
-        await clients.create({ _id: clientId, metadata: JSON.stringify(metadata), createdAt: clock.now(), updatedAt: clock.now() });
+        await clients.create({ _id: clientId, metadata: JSON.stringify(metadata), createdAt: clock.now(), updatedAt: clock.now(), revision: 1 });
         return true;
       } catch (error) {
         if (isDuplicateKey(error)) return false;
@@ -109,10 +109,17 @@ export function createMongoClientStore(models: MongoModels, clock: Clock): Clien
       return doc ? (JSON.parse(doc.metadata) as Record<string, unknown>) : undefined;
     },
     async list() {
-      return (await clients.find({}).sort({ _id: 1 }).lean()).map((d) => ({ clientId: d._id, metadata: JSON.parse(d.metadata) as Record<string, unknown>, createdAt: d.createdAt, updatedAt: d.updatedAt }));
+      return (await clients.find({}).sort({ _id: 1 }).lean()).map((d) => ({ clientId: d._id, metadata: JSON.parse(d.metadata) as Record<string, unknown>, createdAt: d.createdAt, updatedAt: d.updatedAt, revision: d.revision ?? 0 }));
     },
     async update(clientId, metadata) {
-      return (await clients.updateOne({ _id: clientId }, { $set: { metadata: JSON.stringify(metadata), updatedAt: clock.now() } })).matchedCount === 1;
+      return (await clients.updateOne({ _id: clientId }, { $set: { metadata: JSON.stringify(metadata), updatedAt: clock.now() }, $inc: { revision: 1 } })).matchedCount === 1;
+    },
+    async updateIf(clientId, metadata, revision) {
+      // Revision 0: a client stored before revisions existed (no field yet).
+      const atRevision = revision === 0 ? { revision: { $exists: false } } : { revision };
+      const result = await clients.updateOne({ _id: clientId, ...atRevision }, { $set: { metadata: JSON.stringify(metadata), updatedAt: clock.now() }, $inc: { revision: 1 } });
+      if (result.matchedCount === 1) return 'updated';
+      return (await clients.exists({ _id: clientId })) ? 'conflict' : 'missing';
     },
     async remove(clientId) {
       return (await clients.deleteOne({ _id: clientId })).deletedCount === 1;

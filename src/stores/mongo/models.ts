@@ -25,16 +25,22 @@ signingKey.index({ state: 1 }, { name: 'state' });
 export interface SecretDoc { _id: string; value: string; createdAt: number; version?: number }
 const secret = new Schema<SecretDoc>({ _id: String, value: String, createdAt: Number, version: Number }, options);
 
-export interface ClientDoc { _id: string; metadata: string; createdAt: number; updatedAt: number }
-const client = new Schema<ClientDoc>({ _id: String, metadata: String, createdAt: Number, updatedAt: Number }, options);
+export interface ClientDoc { _id: string; metadata: string; createdAt: number; updatedAt: number; revision?: number }
+const client = new Schema<ClientDoc>({ _id: String, metadata: String, createdAt: Number, updatedAt: Number, revision: Number }, options);
+
+/** An API added at run time; `_id` is its identifier, `definition` its JSON (scope names may hold dots, which field names may not). */
+export interface ApiDoc { _id: string; definition: string; revision: number; createdAt: number; updatedAt: number }
+const api = new Schema<ApiDoc>({ _id: String, definition: String, revision: Number, createdAt: Number, updatedAt: Number }, options);
 
 export interface AccountDoc {
   _id: string; email: string; emailNormalized: string; emailVerified: boolean; name?: string | null; picture?: string | null; passwordHash?: string | null;
   roles: string[]; disabled: boolean; createdAt: number; updatedAt: number; lastSignInAt?: number | null;
+  /** Absent on accounts written before revisions existed: read as 0 ($inc makes it 1). */
+  revision?: number;
 }
 const account = new Schema<AccountDoc>({
   _id: String, email: String, emailNormalized: String, emailVerified: Boolean, name: String, picture: String, passwordHash: String,
-  roles: [String], disabled: Boolean, createdAt: Number, updatedAt: Number, lastSignInAt: Number,
+  roles: [String], disabled: Boolean, createdAt: Number, updatedAt: Number, lastSignInAt: Number, revision: Number,
 }, options);
 account.index({ emailNormalized: 1 }, { unique: true, name: 'unique_emailNormalized' });
 account.index({ createdAt: 1, _id: 1 }, { name: 'createdAt' });
@@ -57,6 +63,7 @@ const audit = new Schema<AuditDoc>({ at: Date, event: String, outcome: String, a
 audit.index({ at: -1 }, { name: 'at' });
 audit.index({ accountId: 1, at: -1 }, { partialFilterExpression: { accountId: { $type: 'string' } }, name: 'account_at' });
 audit.index({ event: 1, at: -1 }, { name: 'event_at' });
+audit.index({ clientId: 1, at: -1 }, { partialFilterExpression: { clientId: { $type: 'string' } }, name: 'client_at' });
 
 export interface MailOutboxDoc {
   _id: string; recipient: string; subject: string; body: string; createdAt: number; attempts: number;
@@ -91,6 +98,7 @@ export function createModels(connection: Connection) {
     signingKeys: connection.model('SigningKey', signingKey, 'signing_keys'),
     secrets: connection.model('Secret', secret, 'secrets'),
     clients: connection.model('Client', client, 'clients'),
+    apis: connection.model('Api', api, 'apis'),
     accounts: connection.model('Account', account, 'accounts'),
     federatedIdentities: connection.model('FederatedIdentity', federatedIdentity, 'federated_identities'),
     oneTimeTokens: connection.model('OneTimeToken', oneTimeToken, 'one_time_tokens'),

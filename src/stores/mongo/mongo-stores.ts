@@ -3,6 +3,7 @@ import { StartupError } from '../../errors/app-error.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Stores } from '../types.ts';
 import { createMongoAccountStore, createMongoFederatedIdentityStore } from './account.store.ts';
+import { createMongoApiStore } from './api.store.ts';
 import { createMongoAuthenticatorStore, createMongoRecoveryCodeStore } from './authenticator.store.ts';
 import { createMongoConnection } from './connection.ts';
 import { createMongoClientStore, createMongoSecretStore, createMongoSigningKeyStore } from './key-material.store.ts';
@@ -23,6 +24,7 @@ export function createMongoStores(config: MongoDatabaseConfig, clock: Clock): St
     oidcRecords: createMongoOidcRecordStore(models, clock),
     signingKeys: createMongoSigningKeyStore(connection, models),
     clients: createMongoClientStore(models, clock),
+    apis: createMongoApiStore(models, clock),
     federatedIdentities: createMongoFederatedIdentityStore(models, clock),
     secrets: createMongoSecretStore(models, clock),
     accounts: createMongoAccountStore(models, clock),

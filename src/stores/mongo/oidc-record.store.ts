@@ -68,6 +68,7 @@ export function createMongoOidcRecordStore(models: MongoModels, clock: Clock): O
     async revokeByAccountId(accountId, models) {
       return (await oidcRecords.deleteMany({ accountId: stringEquals(accountId), model: { $in: [...models] } })).deletedCount;
     },
+    countLive: (model) => oidcRecords.countDocuments({ model, ...live() }),
     async sweepExpired() {
       return (await oidcRecords.deleteMany({ expiresAt: { $ne: null, $lte: new Date(clock.now()) } })).deletedCount;
     },

@@ -1,7 +1,8 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { AuditEvent, AuditStore, OneTimeTokenStore, ThrottleStore } from '../types.ts';
 import { isDuplicateKey } from './driver-errors.ts';
-import type { MongoModels } from './models.ts';
+import { Types } from 'mongoose';
+import type { AuditDoc, MongoModels } from './models.ts';
 import { stringEquals } from './oidc-record.store.ts';
 
 export function createMongoOneTimeTokenStore(models: MongoModels, clock: Clock): OneTimeTokenStore {
@@ -70,6 +71,17 @@ export function createMongoThrottleStore(models: MongoModels, clock: Clock): Thr
   };
 }
 
+const toAuditEvent = (d: AuditDoc): AuditEvent => ({
+  at: d.at.getTime(), event: d.event, outcome: d.outcome as AuditEvent['outcome'], accountId: d.accountId ?? undefined, clientId: d.clientId ?? undefined,
+  ip: d.ip ?? undefined, userAgent: d.userAgent ?? undefined, details: d.details ? (JSON.parse(d.details) as Record<string, unknown>) : undefined,
+});
+
+/** A page cursor: the time and ObjectId of the last event shown (newest-first order). */
+function decodeAuditCursor(cursor: string | undefined): { at: Date; id: Types.ObjectId } | undefined {
+  const match = /^(\d{1,15})\.([0-9a-f]{24})$/.exec(cursor ?? '');
+  return match ? { at: new Date(Number(match[1])), id: new Types.ObjectId(match[2]) } : undefined;
+}
+
 export function createMongoAuditStore(models: MongoModels): AuditStore {
   const { audit } = models;
   return {
@@ -81,10 +93,30 @@ export function createMongoAuditStore(models: MongoModels): AuditStore {
       if (accountId) filter.accountId = stringEquals(accountId);
       if (event) filter.event = event;
       const docs = await audit.find(filter).sort({ at: -1, _id: -1 }).limit(limit).lean();
-      return docs.map((d): AuditEvent => ({
-        at: d.at.getTime(), event: d.event, outcome: d.outcome as AuditEvent['outcome'], accountId: d.accountId ?? undefined, clientId: d.clientId ?? undefined,
-        ip: d.ip ?? undefined, userAgent: d.userAgent ?? undefined, details: d.details ? (JSON.parse(d.details) as Record<string, unknown>) : undefined,
-      }));
+      return docs.map(toAuditEvent);
+    },
+    async query(q) {
+      const filter: Record<string, unknown> = { at: { $gte: new Date(q.from ?? 0), $lt: new Date(q.to ?? 8.64e15) } };
+      if (q.accountId) filter.accountId = stringEquals(q.accountId);
+      if (q.clientId) filter.clientId = stringEquals(q.clientId);
+      if (q.event) filter.event = q.event;
+      if (q.outcome) filter.outcome = q.outcome;
+      const after = decodeAuditCursor(q.after);
+      if (after) filter.$or = [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }];
+      const limit = Math.max(0, Math.floor(q.limit));
+      const docs = await audit.find(filter).sort({ at: -1, _id: -1 }).limit(limit + 1).lean();
+      const page = docs.slice(0, limit);
+      const last = page.at(-1);
+      return { events: page.map(toAuditEvent), next: docs.length > limit && last ? `${last.at.getTime()}.${String(last._id)}` : undefined };
+    },
+    async countByHour(event, from, to) {
+      // The start of each event's hour: at − ((at − epoch) mod 1 h), plain date arithmetic.
+      const hour = { $subtract: ['$at', { $mod: [{ $subtract: ['$at', new Date(0)] }, 3_600_000] }] };
+      const groups = await audit.aggregate<{ _id: { hour: Date; outcome: string }; count: number }>([
+        { $match: { event, at: { $gte: new Date(from), $lt: new Date(to) } } },
+        { $group: { _id: { hour, outcome: '$outcome' }, count: { $sum: 1 } } },
+      ]);
+      return groups.map((g) => ({ hour: new Date(g._id.hour).getTime(), outcome: g._id.outcome, count: g.count })).sort((a, b) => a.hour - b.hour);
     },
     async deleteOlderThan(before) {
       return (await audit.deleteMany({ at: { $lt: new Date(before) } })).deletedCount;

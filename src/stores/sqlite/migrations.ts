@@ -171,6 +171,29 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    // The admin API: account revisions for ETags, and the audit log filtered by client and event.
+    sql: `
+      ALTER TABLE accounts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE clients ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX audit_events_client ON audit_events (client_id, at) WHERE client_id IS NOT NULL;
+      CREATE INDEX audit_events_event ON audit_events (event, at);
+    `,
+  },
+  {
+    version: 8,
+    // APIs added at run time (the clients file's stay in the file); revision is the compare-and-set counter.
+    sql: `
+      CREATE TABLE apis (
+        identifier TEXT PRIMARY KEY,
+        definition TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -30,6 +30,8 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
   const listByAccount = db.prepare(`SELECT id, payload, consumed_at, expires_at FROM oidc_records WHERE account_id = ? AND model = ? AND ${LIVE} ORDER BY id LIMIT ?`);
   const revokeByAccount = db.prepare('DELETE FROM oidc_records WHERE account_id = ? AND model IN (SELECT value FROM json_each(?))');
   const sweep = db.prepare('DELETE FROM oidc_records WHERE expires_at IS NOT NULL AND expires_at <= ?');
+  // A range of the (model, id) primary key.
+  const countLive = db.prepare(`SELECT count(*) AS n FROM oidc_records WHERE model = ? AND ${LIVE}`);
 
   const toPayload = (row: unknown): OidcPayload | undefined => {
     if (!row) return undefined;
@@ -77,6 +79,9 @@ export function createSqliteOidcRecordStore(db: DatabaseSync, clock: Clock): Oid
     },
     async revokeByAccountId(accountId, models) {
       return Number(revokeByAccount.run(accountId, JSON.stringify(models)).changes);
+    },
+    async countLive(model) {
+      return Number((countLive.get(model, clock.now()) as { n: number }).n);
     },
     async sweepExpired() {
       return Number(sweep.run(clock.now()).changes);

@@ -1,6 +1,7 @@
 import { StartupError } from '../../errors/app-error.ts';
 import type { Clock } from '../../lib/clock.ts';
-import type { AccountStore, AuditStore, AuthenticatorStore, ClientStore, FederatedIdentityStore, MailOutboxStore, OidcRecordStore, OneTimeTokenStore, RecoveryCodeStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
+import type { AccountStore, ApiStore, AuditStore, AuthenticatorStore, ClientStore, FederatedIdentityStore, MailOutboxStore, OidcRecordStore, OneTimeTokenStore, RecoveryCodeStore, SecretStore, SigningKeyStore, Stores, ThrottleStore } from '../types.ts';
+import { createSqliteApiStore } from './api.store.ts';
 import { createSqliteAuditStore } from './audit.store.ts';
 import { createSqliteAuthenticatorStore } from './authenticator.store.ts';
 import { createSqliteClientStore } from './client.store.ts';
@@ -24,6 +25,7 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
   let oidcRecords: OidcRecordStore | undefined;
   let signingKeys: SigningKeyStore | undefined;
   let clients: ClientStore | undefined;
+  let apis: ApiStore | undefined;
   let federatedIdentities: FederatedIdentityStore | undefined;
   let secrets: SecretStore | undefined;
   let accounts: AccountStore | undefined;
@@ -42,6 +44,9 @@ export function createSqliteStores(options: SqliteOptions, clock: Clock): Stores
     },
     get clients() {
       return (clients ??= createSqliteClientStore(db, clock));
+    },
+    get apis() {
+      return (apis ??= createSqliteApiStore(db, clock));
     },
     get federatedIdentities() {
       return (federatedIdentities ??= createSqliteFederatedIdentityStore(db, clock));

@@ -1,0 +1,53 @@
+import type { Provider } from 'oidc-provider';
+import { ADMIN_ROLE, type AdminPrincipal } from '../services/admin/admin-context.ts';
+import { ADMIN_SCOPES, type AdminScope } from '../services/apis.service.ts';
+import type { AccountStore } from '../stores/types.ts';
+
+/** Who an admin API access token speaks for, as the token itself says (roles are checked by the caller). */
+export interface AdminTokenSubject {
+  clientId: string;
+  /** The person the token was issued to; undefined for a client_credentials token (automation). */
+  accountId: string | undefined;
+  scopes: AdminScope[];
+}
+
+/**
+ * Verifies an access token presented to Keyward's own admin API. The admin API's tokens are
+ * opaque (services/apis.service.ts builtInAdminApi): looked up in the store on every request,
+ * so revoking a grant, signing a person out or disabling them ends their tokens at once.
+ * The token must be live, issued for the admin API (its `aud`, RFC 8707 §2) and from a client
+ * that still exists; anything else is "no token" (RFC 6750 §3.1 invalid_token).
+ */
+export async function verifyAdminAccessToken(provider: Provider, adminApi: string, token: string): Promise<AdminTokenSubject | undefined> {
+  // An opaque oidc-provider token is 43 base64url characters; anything else is not one.
+  if (!/^[A-Za-z0-9_-]{20,200}$/.test(token)) return undefined;
+  // A person's token is an AccessToken; a client's own (client_credentials) a ClientCredentials token.
+  const found = (await provider.AccessToken.find(token)) ?? (await provider.ClientCredentials.find(token));
+  if (!found || found.isExpired) return undefined;
+  const audience = (found as unknown as { aud?: string | string[] }).aud;
+  const audiences = Array.isArray(audience) ? audience : audience ? [audience] : [];
+  if (!audiences.includes(adminApi)) return undefined;
+  const clientId = found.clientId;
+  if (!clientId || !(await provider.Client.find(clientId))) return undefined;
+  const granted = new Set(String(found.scope ?? '').split(' '));
+  const accountId = 'accountId' in found ? found.accountId : undefined;
+  return { clientId, accountId, scopes: ADMIN_SCOPES.filter((scope) => granted.has(scope)) };
+}
+
+/**
+ * The admin API's authentication: a valid admin token, and, when it speaks for a person, a person
+ * who exists, is not disabled and has the admin role now (checked on every request, so removing
+ * the role takes effect at once). A token without a person is a client's own (client_credentials):
+ * only a client granted the admin API in its `api_scopes` can have one.
+ */
+export function createAdminAuthenticator(deps: { provider: () => Provider; adminApi: string; accounts: Pick<AccountStore, 'findById'> }) {
+  return async (token: string): Promise<AdminPrincipal | 'not_admin' | undefined> => {
+    const subject = await verifyAdminAccessToken(deps.provider(), deps.adminApi, token);
+    if (!subject) return undefined;
+    if (subject.accountId === undefined) return { actor: { kind: 'client', clientId: subject.clientId }, scopes: subject.scopes };
+    const account = await deps.accounts.findById(subject.accountId);
+    if (!account || account.disabled) return undefined;
+    if (!account.roles.includes(ADMIN_ROLE)) return 'not_admin';
+    return { actor: { kind: 'account', accountId: account.id, email: account.email, via: 'api' }, scopes: subject.scopes };
+  };
+}
