@@ -11,7 +11,7 @@ import { errorHandler } from './http/middleware/koa-error-handler.ts';
 import { locale } from './http/middleware/koa-locale.ts';
 import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
-import { ADMIN_API_VERSION, adminApiRoutes } from './http/admin-api/admin-api.routes.ts';
+import { ADMIN_API_VERSION, adminApiFallback, adminApiRoutes } from './http/admin-api/admin-api.routes.ts';
 import { adminOperations } from './http/admin-api/admin-api.operations.ts';
 import { accountCenterRoutes } from './http/routes/account-center.routes.ts';
 import { accountSecurityRoutes } from './http/routes/account-security.routes.ts';
@@ -85,6 +85,7 @@ export function createApp(container: Container): Koa<KeywardState> {
   // Keyward's own pages and endpoints; protocol requests skip their routers entirely.
   const own = compose<Koa.ParameterizedContext<KeywardState>>([
     mount('/assets', serve(PUBLIC_DIRECTORY, { maxage: 3600_000, gzip: false, brotli: false })),
+    adminApiFallback,
     ...routers.flatMap((router) => [router.routes(), router.allowedMethods()]),
   ] as Koa.Middleware<KeywardState>[]);
   app.use((ctx, next) => (KEYWARD_PATHS.test(ctx.path) ? own(ctx, next) : next()));

@@ -99,3 +99,14 @@ export function adminApiRoutes(deps: AdminApiDeps): Router<KeywardState> {
   }
   return router;
 }
+
+/**
+ * Paths under the admin API that no operation answers (or a method it does not take) get a
+ * problem too, not the router's plain-text 404/405: clients of a JSON API parse every answer.
+ */
+export const adminApiFallback: Middleware<KeywardState> = async (ctx, next) => {
+  await next();
+  if (!ctx.path.startsWith(`${ADMIN_API_PREFIX}/`) && ctx.path !== ADMIN_API_PREFIX) return;
+  if (ctx.status === 405) return sendProblem(ctx, 405, 'method_not_allowed', `${ctx.method} is not allowed here.`);
+  if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null)) sendProblem(ctx, 404, 'not_found', 'No operation of the admin API is at this path.');
+};

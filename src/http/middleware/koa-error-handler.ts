@@ -1,4 +1,6 @@
 import type { Middleware } from 'koa';
+import { ADMIN_API_PREFIX } from '../admin-api/admin-api.routes.ts';
+import { sendProblem } from '../admin-api/problems.ts';
 import type { Message } from '../../lib/i18n.ts';
 import type { RenderPage } from '../../lib/view-renderer.ts';
 import type { KeywardContext, KeywardState } from '../state.ts';
@@ -57,6 +59,8 @@ export function errorHandler(render: RenderPage): Middleware<KeywardState> {
 async function respond(ctx: KeywardContext, render: RenderPage, status: number, code: string, message: string, pageMessage: Message): Promise<void> {
   ctx.status = status;
   const requestId = ctx.state.requestId;
+  // The admin API answers every error as RFC 9457 problem details, even one met before its router (413).
+  if (ctx.path.startsWith(`${ADMIN_API_PREFIX}/`)) return sendProblem(ctx, status, code, message);
   if (ctx.accepts('html', 'json') === 'html') {
     ctx.type = 'html';
     // Keyward's own pages do not know the app the person came from: the account page is a way on from anywhere.
