@@ -2,6 +2,7 @@ import type { Provider } from 'oidc-provider';
 import { ADMIN_ROLE, type AdminPrincipal } from '../services/admin/admin-context.ts';
 import { ADMIN_SCOPES, type AdminScope } from '../services/apis.service.ts';
 import type { AccountStore } from '../stores/types.ts';
+import { grantedScopes } from './api-grants.ts';
 
 /** Who an admin API access token speaks for, as the token itself says (roles are checked by the caller). */
 export interface AdminTokenSubject {
@@ -28,8 +29,12 @@ export async function verifyAdminAccessToken(provider: Provider, adminApi: strin
   const audiences = Array.isArray(audience) ? audience : audience ? [audience] : [];
   if (!audiences.includes(adminApi)) return undefined;
   const clientId = found.clientId;
-  if (!clientId || !(await provider.Client.find(clientId))) return undefined;
-  const granted = new Set(String(found.scope ?? '').split(' '));
+  const client = clientId ? await provider.Client.find(clientId) : undefined;
+  if (!clientId || !client) return undefined;
+  // Only what the client is granted now: narrowing or removing its grant takes effect at once.
+  const stillGranted = new Set(grantedScopes(client, adminApi) ?? []);
+  const granted = new Set(String(found.scope ?? '').split(' ').filter((scope) => stillGranted.has(scope)));
+  if (granted.size === 0) return undefined;
   const accountId = 'accountId' in found ? found.accountId : undefined;
   return { clientId, accountId, scopes: ADMIN_SCOPES.filter((scope) => granted.has(scope)) };
 }

@@ -311,6 +311,8 @@ export interface AccountStore {
    */
   search(query: { emailPrefix?: string | undefined; after?: string | undefined; limit: number }): Promise<AccountRecord[]>;
   count(): Promise<number>;
+  /** How many enabled accounts other than `exceptId` hold `role` (the last administrator is kept). */
+  countEnabledWithRole(role: string, exceptId: string): Promise<number>;
   /** Applies `changes` only while the account is at `expectedRevision`. */
   updateIf(id: string, expectedRevision: number, changes: AccountAdminChanges): Promise<'updated' | 'conflict' | 'missing'>;
   recordSignIn(id: string): Promise<void>;

@@ -26,6 +26,17 @@ export function describeAdminStoreContract(context: () => AdminContractContext):
       expect(await stores.accounts.count()).toBe(5);
     });
 
+    it('counts the enabled holders of a role other than one account', async () => {
+      const { stores } = context();
+      const a = (await stores.accounts.create({ ...account('a@x.test'), roles: ['admin'] }))!;
+      const b = (await stores.accounts.create({ ...account('b@x.test'), roles: ['support', 'admin'] }))!;
+      await stores.accounts.create({ ...account('c@x.test'), roles: ['administrator'] });
+      expect(await stores.accounts.countEnabledWithRole('admin', a.id)).toBe(1);
+      await stores.accounts.setDisabled(b.id, true);
+      expect(await stores.accounts.countEnabledWithRole('admin', a.id)).toBe(0);
+      expect(await stores.accounts.countEnabledWithRole('admin', 'nobody')).toBe(1);
+    });
+
     it('changes an account only at the expected revision, and every change moves the revision on', async () => {
       const { stores } = context();
       const created = (await stores.accounts.create(account('rev@x.test')))!;

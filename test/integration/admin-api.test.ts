@@ -81,6 +81,9 @@ describe('admin REST API with tokens Keyward issued', () => {
       await stores().accounts.setRoles(account.id, ['admin']);
       const token = await personToken(keyward, person);
       expect((await adminCall(keyward, token, 'GET', '/keys')).status).toBe(200);
+      // The last enabled administrator is kept: one request must not lock every person out.
+      expect((await adminCall(keyward, botToken, 'POST', `/users/${account.id}/disable`)).status).toBe(409);
+      await createVerifiedAccount(keyward, 'second-admin@example.test', 'second-admin-password-1', ['admin']);
       const disabled = await adminCall(keyward, botToken, 'POST', `/users/${account.id}/disable`);
       expect(disabled.status).toBe(200);
       expect(disabled.json.disabled).toBe(true);

@@ -8,7 +8,7 @@ import { emailSchema } from '../email-address.ts';
 import { resetSecondFactors } from '../mfa/authenticators.service.ts';
 import { passwordProblem } from '../password-policy.ts';
 import type { PasswordHasher } from '../passwords.service.ts';
-import { AdminError, auditAdminAction, describeActor, etagOf, type AdminCall } from './admin-context.ts';
+import { ADMIN_ROLE, AdminError, auditAdminAction, describeActor, etagOf, type AdminCall } from './admin-context.ts';
 import { eraseAccount } from './account-erasure.ts';
 
 /** The most accounts one page may hold: bounded pages keep every list request cheap. */
@@ -67,9 +67,21 @@ export function createAccountsAdmin(deps: AccountsAdminDeps) {
     return account;
   };
   const reload = async (id: string) => accountView(await load(id));
+  /**
+   * Refuses to take away the last enabled administrator (role removed, disabled or deleted): one
+   * request — a slip or a stolen token — would otherwise lock every person out of the console and API.
+   */
+  const keepAnAdmin = async (account: AccountRecord, after: { roles?: string[] | undefined; disabled?: boolean | undefined; deleted?: boolean }) => {
+    const isAdmin = (roles: readonly string[], disabled: boolean) => roles.includes(ADMIN_ROLE) && !disabled;
+    if (!isAdmin(account.roles, account.disabled)) return;
+    if (!after.deleted && isAdmin(after.roles ?? account.roles, after.disabled ?? account.disabled)) return;
+    const others = await accounts.countEnabledWithRole(ADMIN_ROLE, account.id);
+    if (others === 0) throw new AdminError('refused', `${account.email} is the last enabled administrator: make someone else an administrator first`);
+  };
   /** Applies a change at the revision the caller saw (If-Match); without one, at the current revision. */
   const change = async (call: AdminCall, idOrEmail: string, changes: z.output<typeof accountUpdateSchema>, expectedRevision: number | undefined, action: string) => {
     const account = await load(idOrEmail);
+    await keepAnAdmin(account, { roles: changes.roles, disabled: changes.disabled });
     const outcome = await accounts.updateIf(account.id, expectedRevision ?? account.revision, {
       ...(changes.name !== undefined ? { name: changes.name } : {}),
       ...(changes.roles ? { roles: changes.roles } : {}),
@@ -147,6 +159,7 @@ export function createAccountsAdmin(deps: AccountsAdminDeps) {
     async remove(call: AdminCall, idOrEmail: string, expectedRevision?: number) {
       const account = await load(idOrEmail);
       if (expectedRevision !== undefined && expectedRevision !== account.revision) throw new AdminError('precondition_failed', `account ${account.id} changed since revision ${expectedRevision}`);
+      await keepAnAdmin(account, { deleted: true });
       await eraseAccount(deps, account.id);
       await auditAdminAction(audit, call, 'users.delete', { accountId: account.id, details: { email: account.email } });
       return { id: account.id, deleted: true };

@@ -131,6 +131,10 @@ export function createClientsAdmin(deps: ClientsAdminDeps) {
         else merged[field] = value;
       }
       const metadata = await validate(merged);
+      // A change to a secret method must come with a secret: say so instead of storing a client that cannot authenticate.
+      if (needsSecret(metadata) && typeof current.client_secret !== 'string') {
+        throw new AdminError('invalid_request', `a client without a secret cannot switch to ${metadata.token_endpoint_auth_method}: add a new client with that method`, ['token_endpoint_auth_method: this client has no secret']);
+      }
       const outcome = await store.updateIf(id, withSecret(metadata, current.client_secret), expectedRevision ?? record.revision);
       if (outcome === 'missing') throw new AdminError('not_found', `no client "${id}"`);
       if (outcome === 'conflict') throw new AdminError('precondition_failed', `client "${id}" changed since revision ${expectedRevision ?? record.revision}: read it again`);

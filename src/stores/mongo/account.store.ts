@@ -70,6 +70,7 @@ export function createMongoAccountStore(models: MongoModels, clock: Clock): Acco
       return (await accounts.find({ emailNormalized: range }).sort({ emailNormalized: 1 }).limit(max).lean()).map((d) => toAccount(d)!);
     },
     count: () => accounts.estimatedDocumentCount(),
+    countEnabledWithRole: (role, exceptId) => accounts.countDocuments({ roles: role, disabled: false, _id: { $ne: exceptId } }),
     async updateIf(id, revision, changes) {
       const fields: Partial<AccountDoc> = { updatedAt: clock.now() };
       if (changes.name !== undefined) fields.name = changes.name;

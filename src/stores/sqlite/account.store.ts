@@ -67,6 +67,8 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
   const searchFrom = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email_normalized >= ? AND email_normalized < ? ORDER BY email_normalized LIMIT ?`);
   const searchAfter = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email_normalized > ? AND email_normalized < ? ORDER BY email_normalized LIMIT ?`);
   const count = db.prepare('SELECT count(*) AS n FROM accounts');
+  // Roles are a JSON array; administrators are few, and this runs only on an admin's change.
+  const withRole = db.prepare('SELECT count(*) AS n FROM accounts, json_each(accounts.roles) WHERE json_each.value = ? AND accounts.disabled = 0 AND accounts.id <> ?');
   const updateIf = db.prepare(`
     UPDATE accounts SET name = CASE WHEN :setName THEN :name ELSE name END, roles = coalesce(:roles, roles),
       disabled = coalesce(:disabled, disabled), email_verified = coalesce(:verified, email_verified),
@@ -123,6 +125,9 @@ export function createSqliteAccountStore(db: DatabaseSync, clock: Clock): Accoun
     },
     async count() {
       return Number((count.get() as { n: number }).n);
+    },
+    async countEnabledWithRole(role, exceptId) {
+      return Number((withRole.get(role, exceptId) as { n: number }).n);
     },
     async updateIf(id, revision, changes) {
       const result = updateIf.run({
