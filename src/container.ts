@@ -221,7 +221,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
 
     return {
       config, logger, clock, stores, cookieSecrets, render, keyRotation, metrics, admin,
-      authenticateAdmin: createAdminAuthenticator({ provider: () => engine.current.provider, adminApi: adminApiIdentifier(config.issuer), accounts: stores.accounts }),
+      authenticateAdmin: createAdminAuthenticator({ provider: () => engine.current.provider, adminApi: adminApiIdentifier(config.issuer), accounts: stores.accounts, requireMfa: config.admin.consoleRequireMfa }),
       get provider() {
         return engine.current.provider;
       },

@@ -9,6 +9,8 @@ export interface AdminTokenSubject {
   clientId: string;
   /** The person the token was issued to; undefined for a client_credentials token (automation). */
   accountId: string | undefined;
+  /** A person's token: the RFC 8176 methods of the browser session it came from, while that session lives. */
+  sessionMethods: readonly string[] | undefined;
   scopes: AdminScope[];
 }
 
@@ -36,7 +38,10 @@ export async function verifyAdminAccessToken(provider: Provider, adminApi: strin
   const granted = new Set(String(found.scope ?? '').split(' ').filter((scope) => stillGranted.has(scope)));
   if (granted.size === 0) return undefined;
   const accountId = 'accountId' in found ? found.accountId : undefined;
-  return { clientId, accountId, scopes: ADMIN_SCOPES.filter((scope) => granted.has(scope)) };
+  const sessionUid = 'sessionUid' in found ? (found as { sessionUid?: string }).sessionUid : undefined;
+  const session = accountId !== undefined && sessionUid ? await provider.Session.findByUid(sessionUid) : undefined;
+  const sessionMethods = session && session.accountId === accountId ? ((session as unknown as { amr?: string[] }).amr ?? []) : undefined;
+  return { clientId, accountId, sessionMethods, scopes: ADMIN_SCOPES.filter((scope) => granted.has(scope)) };
 }
 
 /**
@@ -45,11 +50,15 @@ export async function verifyAdminAccessToken(provider: Provider, adminApi: strin
  * the role takes effect at once). A token without a person is a client's own (client_credentials):
  * only a client granted the admin API in its `api_scopes` can have one.
  */
-export function createAdminAuthenticator(deps: { provider: () => Provider; adminApi: string; accounts: Pick<AccountStore, 'findById'> }) {
-  return async (token: string): Promise<AdminPrincipal | 'not_admin' | undefined> => {
+export function createAdminAuthenticator(deps: { provider: () => Provider; adminApi: string; accounts: Pick<AccountStore, 'findById'>; requireMfa: boolean }) {
+  return async (token: string): Promise<AdminPrincipal | 'not_admin' | 'needs_mfa' | undefined> => {
     const subject = await verifyAdminAccessToken(deps.provider(), deps.adminApi, token);
     if (!subject) return undefined;
     if (subject.accountId === undefined) return { actor: { kind: 'client', clientId: subject.clientId }, scopes: subject.scopes };
+    // A person's admin token lives with the browser session it came from (signing out ends it),
+    // and, as for the console, that session must have passed a second factor (ADMIN_REQUIRE_MFA).
+    if (subject.sessionMethods === undefined) return undefined;
+    if (deps.requireMfa && !subject.sessionMethods.includes('mfa')) return 'needs_mfa';
     const account = await deps.accounts.findById(subject.accountId);
     if (!account || account.disabled) return undefined;
     if (!account.roles.includes(ADMIN_ROLE)) return 'not_admin';

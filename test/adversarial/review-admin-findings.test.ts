@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import { adminApiIdentifier } from '../../src/services/apis.service.ts';
 import { createVerifiedAccount } from '../helpers/accounts.ts';
+import { enrolTotp } from '../helpers/mfa-flow.ts';
 import { adminCall, adminServiceClient, adminWebClient, personToken, serviceToken } from '../helpers/admin-api.ts';
 import { freePort, postAsClient, startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 
@@ -38,7 +39,7 @@ describe('admin API review findings', () => {
     const person = { email: 'solo@example.test', password: 'solo-long-password-1' };
     const account = await createVerifiedAccount(keyward, person.email, person.password);
     await keyward.running.container.stores.accounts.setRoles(account.id, ['admin']);
-    const token = await personToken(keyward, person);
+    const token = await personToken(keyward, person, await enrolTotp(keyward, person.email));
     const demote = await adminCall(keyward, token, 'POST', `/users/${account.id}/roles`, { body: { roles: [] } });
     // At f5be43a: 200, and no account has the admin role any more.
     expect(demote.status).toBe(409);

@@ -2,7 +2,8 @@ import * as oidc from 'openid-client';
 import { adminApiIdentifier } from '../../src/services/apis.service.ts';
 import { discoverTestClient, startAuthorization } from './relying-party.ts';
 import { postAsClient, TEST_WEB_CLIENT, type TestKeyward } from './test-server.ts';
-import { signInAndConsent, UserAgent } from './user-agent.ts';
+import { nextCode } from './mfa-flow.ts';
+import { signInAndConsent, UserAgent, walkSignIn } from './user-agent.ts';
 
 export const ADMIN_SCOPES = 'admin:read admin:write';
 
@@ -24,12 +25,20 @@ export async function serviceToken(keyward: TestKeyward, client: { client_id: st
   return String(response.json.access_token);
 }
 
-/** An admin API token for a person, through the authorization code flow of the test web client. */
-export async function personToken(keyward: TestKeyward, credentials: { email: string; password: string }): Promise<string> {
+/**
+ * An admin API token for a person, through the authorization code flow of the test web client:
+ * with `totpSecret`, the sign-in asks for (acr_values) and passes a second factor.
+ */
+export async function personToken(keyward: TestKeyward, credentials: { email: string; password: string }, totpSecret?: string): Promise<string> {
   const rp = await discoverTestClient(keyward.issuer);
   const resource = adminApiIdentifier(keyward.issuer);
-  const started = await startAuthorization(rp, `openid ${ADMIN_SCOPES}`, { resource });
-  const callback = await signInAndConsent(new UserAgent(), started.url, credentials);
+  const started = await startAuthorization(rp, `openid ${ADMIN_SCOPES}`, { resource, ...(totpSecret ? { acr_values: 'urn:keyward:acr:mfa' } : {}) });
+  const callback = totpSecret
+    ? await walkSignIn(new UserAgent(), started.url, {
+      signIn: (agent, page, csrf) => agent.postForm(new URL(`${page.pathname}/login`, page.origin), { _csrf: csrf, ...credentials }),
+      secondFactor: (agent, page, csrf) => agent.postForm(new URL(`${page.pathname}/totp`, page.origin), { _csrf: csrf, code: nextCode(totpSecret) }),
+    })
+    : await signInAndConsent(new UserAgent(), started.url, credentials);
   const tokens = await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce }, { resource });
   return tokens.access_token;
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { createVerifiedAccount } from '../helpers/accounts.ts';
 import { adminCall, adminServiceClient, adminWebClient, personToken, serviceToken } from '../helpers/admin-api.ts';
+import { enrolTotp } from '../helpers/mfa-flow.ts';
 import { freePort, postAsClient, startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 
 describe('admin REST API with tokens Keyward issued', () => {
@@ -54,7 +55,8 @@ describe('admin REST API with tokens Keyward issued', () => {
     it('gives people access through the admin role, checked at every request', async () => {
       const person = { email: 'carol@example.test', password: 'carol-long-password-1' };
       await createVerifiedAccount(keyward, person.email, person.password);
-      const token = await personToken(keyward, person);
+      const totp = await enrolTotp(keyward, person.email);
+      const token = await personToken(keyward, person, totp);
       const refused = await adminCall(keyward, token, 'GET', '/users');
       expect(refused.status).toBe(403);
       expect(refused.json.detail).toMatch(/admin role/);
@@ -75,11 +77,20 @@ describe('admin REST API with tokens Keyward issued', () => {
       expect((await adminCall(keyward, token, 'GET', '/users')).status).toBe(403);
     });
 
+    it('refuses an administrator whose token comes from a sign-in without a second factor', async () => {
+      const person = { email: 'no-factor@example.test', password: 'no-factor-password-1' };
+      const account = await createVerifiedAccount(keyward, person.email, person.password, ['admin']);
+      const passwordOnly = await adminCall(keyward, await personToken(keyward, person), 'GET', '/users');
+      expect(passwordOnly.status).toBe(403);
+      expect(passwordOnly.json.type).toBe('urn:keyward:problem:mfa_required');
+      await stores().accounts.setRoles(account.id, []);
+    });
+
     it('stops a disabled admin\'s token at once', async () => {
       const person = { email: 'dave@example.test', password: 'dave-long-password-1' };
       const account = await createVerifiedAccount(keyward, person.email, person.password);
       await stores().accounts.setRoles(account.id, ['admin']);
-      const token = await personToken(keyward, person);
+      const token = await personToken(keyward, person, await enrolTotp(keyward, person.email));
       expect((await adminCall(keyward, token, 'GET', '/keys')).status).toBe(200);
       // The last enabled administrator is kept: one request must not lock every person out.
       expect((await adminCall(keyward, botToken, 'POST', `/users/${account.id}/disable`)).status).toBe(409);
@@ -182,6 +193,22 @@ describe('admin REST API with tokens Keyward issued', () => {
       expect((await adminCall(keyward, botToken, 'PATCH', '/clients/crm', { body: { kind: 'web' }, headers: { 'if-match': etag } })).status).toBe(400);
       expect((await adminCall(keyward, botToken, 'DELETE', '/clients/crm', { headers: { 'if-match': etag } })).status).toBe(200);
       expect((await adminCall(keyward, botToken, 'GET', '/clients/crm')).status).toBe(404);
+    });
+  });
+
+  describe('APIs', () => {
+    it('refuses an API that passes for the admin API, and deletes only at the current revision', async () => {
+      const lookalike = `${keyward.issuer.toUpperCase().replace('HTTP://', 'http://')}/admin/api/v1/`;
+      expect((await adminCall(keyward, botToken, 'POST', '/apis', { body: { identifier: lookalike, scopes: { 'admin:write': 'x' } } })).status).toBe(409);
+      const created = await adminCall(keyward, botToken, 'POST', '/apis', { body: { identifier: 'https://billing.test', scopes: { 'billing:read': 'Read invoices' } } });
+      expect(created.status).toBe(201);
+      const path = `/apis/${encodeURIComponent('https://billing.test')}`;
+      const etag = created.headers.get('etag')!;
+      const [a, b] = await Promise.all([
+        adminCall(keyward, botToken, 'DELETE', path, { headers: { 'if-match': etag } }),
+        adminCall(keyward, botToken, 'PATCH', path, { body: { identifier: 'https://billing.test', scopes: {} }, headers: { 'if-match': etag } }),
+      ]);
+      expect([a!.status, b!.status].filter((status) => status === 200)).toHaveLength(1);
     });
   });
 

@@ -16,7 +16,7 @@ export const ADMIN_API_VERSION = '1.0.0';
 export interface AdminApiDeps {
   operations: readonly AdminOperation[];
   /** The principal behind a bearer token; undefined for no valid token; 'not_admin' for a person without the role. */
-  authenticate(token: string): Promise<AdminPrincipal | 'not_admin' | undefined>;
+  authenticate(token: string): Promise<AdminPrincipal | 'not_admin' | 'needs_mfa' | undefined>;
   issuer: string;
   version: string;
 }
@@ -69,6 +69,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Router<KeywardState> {
         return sendProblem(ctx, 401, 'unauthorized', 'An access token Keyward issued for its admin API is required.');
       }
       if (principal === 'not_admin') return sendProblem(ctx, 403, 'forbidden', 'This person does not have the admin role.');
+      if (principal === 'needs_mfa') return sendProblem(ctx, 403, 'mfa_required', 'Administrators sign in with a second factor or a passkey: sign in again with one (acr_values=urn:keyward:acr:mfa).');
       // admin:write implies admin:read: a token that may change things may read them.
       const allowed = principal.scopes.includes(op.scope) || principal.scopes.includes('admin:write');
       if (!allowed) {

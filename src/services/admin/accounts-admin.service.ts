@@ -158,8 +158,9 @@ export function createAccountsAdmin(deps: AccountsAdminDeps) {
     /** Deletes the account and everything that signs it in; at `expectedRevision` when given. */
     async remove(call: AdminCall, idOrEmail: string, expectedRevision?: number) {
       const account = await load(idOrEmail);
-      if (expectedRevision !== undefined && expectedRevision !== account.revision) throw new AdminError('precondition_failed', `account ${account.id} changed since revision ${expectedRevision}`);
       await keepAnAdmin(account, { deleted: true });
+      // Claims the revision first (compare-and-set): of a delete and a change made at once from the same ETag, one wins.
+      if ((await accounts.updateIf(account.id, expectedRevision ?? account.revision, {})) !== 'updated') throw new AdminError('precondition_failed', `account ${account.id} changed since revision ${expectedRevision ?? account.revision}`);
       await eraseAccount(deps, account.id);
       await auditAdminAction(audit, call, 'users.delete', { accountId: account.id, details: { email: account.email } });
       return { id: account.id, deleted: true };

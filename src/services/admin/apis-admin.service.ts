@@ -133,7 +133,8 @@ export function createApisAdmin(deps: ApisAdminDeps): ApisAdmin {
 
     async create(call, input) {
       const api = validated(input);
-      if (builtIn.has(api.identifier)) throw new AdminError('conflict', `API "${api.identifier}": the identifier is reserved for Keyward's admin API`);
+      // Also a look-alike (case, default port, trailing slash): it could pass for the admin API on a consent page.
+      if ([...builtIn.keys()].some((reserved) => sameResource(reserved, api.identifier))) throw new AdminError('conflict', `API "${api.identifier}": the identifier is reserved for Keyward's admin API`);
       if (fromFile.has(api.identifier)) throw new AdminError('conflict', `API "${api.identifier}" is declared in the clients file`);
       await refuseSecondDefault(api);
       if (!(await deps.store.create(api.identifier, api))) throw new AdminError('conflict', `API "${api.identifier}" exists already`);
@@ -201,4 +202,16 @@ export async function openApiServices(deps: {
     store: deps.stores.apis, clients: deps.stores.clients, registry, fileApis: deps.file.apis, fileClients: deps.file.clients, builtIn, audit: deps.audit, logger: deps.logger,
   });
   return { registry, admin };
+}
+
+/** Two resource identifiers that name the same URL once normalised (WHATWG URL parsing, no trailing slash). */
+function sameResource(a: string, b: string): boolean {
+  const normal = (identifier: string) => {
+    try {
+      return new URL(identifier).href.replace(/\/+$/, '').toLowerCase();
+    } catch {
+      return identifier.toLowerCase();
+    }
+  };
+  return normal(a) === normal(b);
 }

@@ -160,7 +160,8 @@ export function createClientsAdmin(deps: ClientsAdminDeps) {
       refuseDeclared(id, 'remove');
       const record = await storedRecord(id);
       if (!record) throw new AdminError('not_found', `no client "${id}"`);
-      if (expectedRevision !== undefined && expectedRevision !== record.revision) throw new AdminError('precondition_failed', `client "${id}" changed since revision ${expectedRevision}`);
+      // Claims the revision first (compare-and-set): of a delete and a change made at once from the same ETag, one wins.
+      if ((await store.updateIf(id, record.metadata, expectedRevision ?? record.revision)) !== 'updated') throw new AdminError('precondition_failed', `client "${id}" changed since revision ${expectedRevision ?? record.revision}`);
       await store.remove(id);
       await auditAdminAction(audit, call, 'clients.delete', { clientId: id });
       return { client_id: id, deleted: true };
