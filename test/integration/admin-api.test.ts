@@ -189,6 +189,19 @@ describe('admin REST API with tokens Keyward issued', () => {
       expect((await postAsClient(`${keyward.issuer}/token`, { client_id: 'crm', client_secret: second }, { grant_type: 'client_credentials' })).json.error).not.toBe('invalid_client');
 
       expect((await adminCall(keyward, botToken, 'POST', '/clients/test-web/rotate-secret')).status).toBe(409);
+      // Paged like every list: walking one at a time finds each client once, in client_id order.
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 20; page += 1) {
+        const path: string = `/clients?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
+        const listed = (await adminCall(keyward, botToken, 'GET', path)).json as { items: { client_id: string }[]; next_cursor: string | null };
+        ids.push(...listed.items.map((c) => c.client_id));
+        cursor = listed.next_cursor;
+        if (!cursor) break;
+      }
+      expect(ids).toEqual(expect.arrayContaining(['crm', 'keyward-admin-console', 'ops-bot', 'test-web']));
+      expect(ids).toEqual([...ids].sort());
+      expect(new Set(ids).size).toBe(ids.length);
       const etag = (await adminCall(keyward, botToken, 'GET', '/clients/crm')).headers.get('etag')!;
       expect((await adminCall(keyward, botToken, 'PATCH', '/clients/crm', { body: { kind: 'web' }, headers: { 'if-match': etag } })).status).toBe(400);
       expect((await adminCall(keyward, botToken, 'DELETE', '/clients/crm', { headers: { 'if-match': etag } })).status).toBe(200);

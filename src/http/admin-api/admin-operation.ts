@@ -72,3 +72,15 @@ export const pageOf = <T extends z.ZodType>(item: T) => z.object({
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(320) });
 export const deleted = z.object({ deleted: z.literal(true) }).loose();
+
+/**
+ * A page of a list held in memory (clients, APIs: a few hundred at most), in key order, after the
+ * cursor (the key of the last item shown, base64url), so every list endpoint is paged alike.
+ */
+export function pageInMemory<T>(items: readonly T[], keyOf: (item: T) => string, page: { limit: number; cursor?: string | undefined }) {
+  const after = page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString('utf8');
+  const sorted = [...items].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  const rest = after === undefined ? sorted : sorted.filter((item) => keyOf(item) > after);
+  const shown = rest.slice(0, page.limit);
+  return { items: shown, next_cursor: rest.length > page.limit ? Buffer.from(keyOf(shown.at(-1)!), 'utf8').toString('base64url') : null };
+}

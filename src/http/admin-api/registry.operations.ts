@@ -4,7 +4,7 @@ import type { ClientsAdmin } from '../../services/admin/clients-admin.service.ts
 import type { KeysAdmin } from '../../services/admin/keys-admin.service.ts';
 import { AdminError } from '../../services/admin/admin-context.ts';
 import { apiSchema } from '../../services/apis.service.ts';
-import { deleted, idParams, operation } from './admin-operation.ts';
+import { deleted, idParams, operation, pageInMemory, pageOf, pageQuery } from './admin-operation.ts';
 
 /** Client metadata as the clients file takes it (src/services/clients.service.ts), checked in full by the service. */
 const clientInput = z.record(z.string(), z.unknown()).describe('Client metadata: client_id, kind and the fields of the clients file (no client_secret: Keyward generates it).');
@@ -22,9 +22,9 @@ export function clientOperations(clients: ClientsAdmin) {
   const tag = 'clients';
   return [
     operation({
-      method: 'get', path: '/clients', operationId: 'listClients', tag, scope: 'admin:read', summary: 'Every client: the file\'s, the built-in ones and the store\'s',
-      response: z.object({ items: z.array(clientSchema) }),
-      handler: async () => ({ body: { items: await clients.list() } }),
+      method: 'get', path: '/clients', operationId: 'listClients', tag, scope: 'admin:read', summary: 'Clients (the file\'s, the built-in ones and the store\'s) in client_id order',
+      query: pageQuery, response: pageOf(clientSchema),
+      handler: async ({ query }) => ({ body: pageInMemory(await clients.list(), (c) => `${c.client_id}\u0000${c.source}`, query) }),
     }),
     operation({
       method: 'post', path: '/clients', operationId: 'createClient', tag, scope: 'admin:write', summary: 'Add a store client; a generated secret is returned once',
@@ -69,9 +69,9 @@ export function apiOperations(apis: ApisAdmin) {
   const tag = 'apis';
   return [
     operation({
-      method: 'get', path: '/apis', operationId: 'listApis', tag, scope: 'admin:read', summary: 'Every API: built-in, the file\'s and the store\'s',
-      response: z.object({ items: z.array(apiView) }),
-      handler: async () => ({ body: { items: await apis.list() } }),
+      method: 'get', path: '/apis', operationId: 'listApis', tag, scope: 'admin:read', summary: 'APIs (built-in, the file\'s and the store\'s) in identifier order',
+      query: pageQuery, response: pageOf(apiView),
+      handler: async ({ query }) => ({ body: pageInMemory(await apis.list(), (api) => `${api.identifier}\u0000${api.source}`, query) }),
     }),
     operation({
       method: 'post', path: '/apis', operationId: 'createApi', tag, scope: 'admin:write', summary: 'Add a store API (every replica serves it within API_REFRESH_SECONDS)',

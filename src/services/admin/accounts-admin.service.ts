@@ -70,8 +70,10 @@ export function createAccountsAdmin(deps: AccountsAdminDeps) {
   /**
    * Refuses to take away the last enabled administrator (role removed, disabled or deleted): one
    * request — a slip or a stolen token — would otherwise lock every person out of the console and API.
+   * The CLI is exempt: its operator holds the store itself, and is how administrators are made.
    */
-  const keepAnAdmin = async (account: AccountRecord, after: { roles?: string[] | undefined; disabled?: boolean | undefined; deleted?: boolean }) => {
+  const keepAnAdmin = async (call: AdminCall, account: AccountRecord, after: { roles?: string[] | undefined; disabled?: boolean | undefined; deleted?: boolean }) => {
+    if (call.actor.kind === 'cli') return;
     const isAdmin = (roles: readonly string[], disabled: boolean) => roles.includes(ADMIN_ROLE) && !disabled;
     if (!isAdmin(account.roles, account.disabled)) return;
     if (!after.deleted && isAdmin(after.roles ?? account.roles, after.disabled ?? account.disabled)) return;
@@ -81,7 +83,7 @@ export function createAccountsAdmin(deps: AccountsAdminDeps) {
   /** Applies a change at the revision the caller saw (If-Match); without one, at the current revision. */
   const change = async (call: AdminCall, idOrEmail: string, changes: z.output<typeof accountUpdateSchema>, expectedRevision: number | undefined, action: string) => {
     const account = await load(idOrEmail);
-    await keepAnAdmin(account, { roles: changes.roles, disabled: changes.disabled });
+    await keepAnAdmin(call, account, { roles: changes.roles, disabled: changes.disabled });
     const outcome = await accounts.updateIf(account.id, expectedRevision ?? account.revision, {
       ...(changes.name !== undefined ? { name: changes.name } : {}),
       ...(changes.roles ? { roles: changes.roles } : {}),
@@ -158,7 +160,7 @@ export function createAccountsAdmin(deps: AccountsAdminDeps) {
     /** Deletes the account and everything that signs it in; at `expectedRevision` when given. */
     async remove(call: AdminCall, idOrEmail: string, expectedRevision?: number) {
       const account = await load(idOrEmail);
-      await keepAnAdmin(account, { deleted: true });
+      await keepAnAdmin(call, account, { deleted: true });
       // Claims the revision first (compare-and-set): of a delete and a change made at once from the same ETag, one wins.
       if ((await accounts.updateIf(account.id, expectedRevision ?? account.revision, {})) !== 'updated') throw new AdminError('precondition_failed', `account ${account.id} changed since revision ${expectedRevision ?? account.revision}`);
       await eraseAccount(deps, account.id);
