@@ -13,6 +13,7 @@ import { requestContext } from './http/middleware/koa-request-context.ts';
 import { securityHeaders } from './http/middleware/koa-security-headers.ts';
 import { ADMIN_API_VERSION, adminApiFallback, adminApiRoutes } from './http/admin-api/admin-api.routes.ts';
 import { adminOperations } from './http/admin-api/admin-api.operations.ts';
+import { adminConsoleRoutes } from './http/admin-console/admin-console.routes.ts';
 import { accountCenterRoutes } from './http/routes/account-center.routes.ts';
 import { accountSecurityRoutes } from './http/routes/account-security.routes.ts';
 import { signInStepsRoutes } from './http/routes/sign-in-steps.routes.ts';
@@ -73,6 +74,7 @@ export function createApp(container: Container): Koa<KeywardState> {
     accountRoutes({ registration: container.registration, passwordReset: container.passwordReset, render, uiSession, registrationEnabled }),
     ...(config.demoData ? [demoRoutes({ render, issuer: config.issuer })] : []),
     adminApiRoutes({ operations: adminOperations(container.admin), authenticate: container.authenticateAdmin, issuer: config.issuer, version: ADMIN_API_VERSION }),
+    adminConsoleRoutes({ admin: container.admin, provider: () => container.provider, records: container.stores.oidcRecords, accounts: container.stores.accounts, clock: container.clock, issuer: config.issuer, requireMfa: config.admin.requireMfa, render, uiSession }),
     ...(config.metrics.enabled && config.metrics.token ? [metricsRoutes({ registry: container.metrics.registry, token: config.metrics.token })] : []),
   ];
 

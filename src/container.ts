@@ -221,7 +221,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
 
     return {
       config, logger, clock, stores, cookieSecrets, render, keyRotation, metrics, admin,
-      authenticateAdmin: createAdminAuthenticator({ provider: () => engine.current.provider, adminApi: adminApiIdentifier(config.issuer), accounts: stores.accounts, requireMfa: config.admin.consoleRequireMfa }),
+      authenticateAdmin: createAdminAuthenticator({ provider: () => engine.current.provider, adminApi: adminApiIdentifier(config.issuer), accounts: stores.accounts, requireMfa: config.admin.requireMfa }),
       get provider() {
         return engine.current.provider;
       },
@@ -266,7 +266,7 @@ async function warnAboutWeakerClients(fileClients: readonly { client_id: string;
 
 /** Clients Keyward serves from code: the admin console, and the demo client in development. */
 export function builtInClients(config: Config): ClientMetadata[] {
-  return [adminConsoleClient(config.issuer, { requireMfa: config.admin.consoleRequireMfa }), ...(config.demoData ? [demoClient(config.issuer)] : [])];
+  return [adminConsoleClient(config.issuer, { requireMfa: config.admin.requireMfa }), ...(config.demoData ? [demoClient(config.issuer)] : [])];
 }
 
 /** The admin services (services/admin) over one store: the server and the CLI build them alike. */

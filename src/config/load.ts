@@ -182,7 +182,7 @@ function toConfig(env: Environment, isTerminal: boolean, problems: string[]): Co
     metrics: { enabled: env.METRICS_ENABLED, port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
     keys: { refreshSeconds: env.KEY_REFRESH_SECONDS, jwksMaxAgeSeconds: env.JWKS_MAX_AGE_SECONDS, rotationDays: env.KEY_ROTATION_DAYS },
     apis: { refreshSeconds: env.API_REFRESH_SECONDS },
-    admin: { consoleRequireMfa: env.ADMIN_CONSOLE_REQUIRE_MFA },
+    admin: { requireMfa: env.ADMIN_REQUIRE_MFA },
   };
 }
 

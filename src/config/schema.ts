@@ -95,7 +95,7 @@ export const environmentSchema = z.object({
   THROTTLE_CLIENT_AUTH_WINDOW_SECONDS: seconds(300),
   KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   API_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
-  ADMIN_CONSOLE_REQUIRE_MFA: booleanFlag.default(true),
+  ADMIN_REQUIRE_MFA: booleanFlag.default(true),
   JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
   KEY_ROTATION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
   METRICS_ENABLED: booleanFlag.default(false),
@@ -210,8 +210,8 @@ export interface Config {
     readonly refreshSeconds: number;
   };
   readonly admin: {
-    /** Administrators sign in to the console with a second factor (or a passkey); on by default. */
-    readonly consoleRequireMfa: boolean;
+    /** Administrators sign in with a second factor (or a passkey), to the console and for admin API tokens; on by default. */
+    readonly requireMfa: boolean;
   };
 }
 

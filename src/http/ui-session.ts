@@ -13,6 +13,21 @@ export interface UiSession {
   locale?: Locale;
   /** An upstream sign-in in flight: bound to this browser and this interaction. */
   federation?: { uid: string; upstream: string; request: UpstreamRequest; startedAt: number };
+  /**
+   * The admin console's own sign-ins in flight (it is a client of Keyward): state, nonce and PKCE
+   * verifier of each, newest last, a few at most (one per tab that started one).
+   */
+  adminConsole?: AdminConsoleFlow[];
+}
+
+/** One authorization request of the admin console, bound to this browser (http/admin-console). */
+export interface AdminConsoleFlow {
+  state: string;
+  nonce: string;
+  verifier: string;
+  /** The console page asked for, to go back to once signed in (a path under /admin). */
+  returnTo: string;
+  startedAt: number;
 }
 
 // koa-session adds ctx.session without a type augmentation for koa.
@@ -29,8 +44,12 @@ export function uiSession(ctx: KeywardContext): UiSession {
  */
 export function rotateUiSession(ctx: KeywardContext): void {
   const holder = ctx as unknown as { session: UiSession | null };
-  // The language choice is no secret and carries over.
+  // The language choice is no secret and carries over. So do the admin console's sign-ins in
+  // flight: that sign-in is what lands here, and its callback (the console, a client of Keyward
+  // like any other) needs its state and PKCE verifier. They decide nothing about who is signed in:
+  // the code they redeem does, and only this browser's sign-in produced it.
   const locale = holder.session?.locale;
+  const adminConsole = holder.session?.adminConsole;
   holder.session = null;
-  if (locale) holder.session = { locale };
+  if (locale || adminConsole) holder.session = { ...(locale ? { locale } : {}), ...(adminConsole ? { adminConsole } : {}) };
 }

@@ -27,6 +27,14 @@ export interface PageContext {
   scripts?: readonly string[];
   /** A client with its own accent colour: its stylesheet (/assets/client-theme/<id>.css) follows theme.css. */
   clientTheme?: string | undefined;
+  /** The admin console's pages: its navigation bar (sections, who is signed in, signing out). */
+  console?: ConsoleChrome | undefined;
+}
+
+export interface ConsoleChrome {
+  nav: readonly { href: string; label: Message; current: boolean }[];
+  signedInAs: string;
+  csrfToken: string;
 }
 
 export type RenderPage = (view: string, page: PageContext, model?: object) => Promise<string>;

@@ -12,6 +12,8 @@ const SIGNED_IN_STATE = [
   'KeywardSignInProgress', 'KeywardRecentAuthentication',
   // What the account center shows of each browser session (account-center/devices.service.ts).
   'KeywardSessionDevice',
+  // A signed-in admin console (services/admin-console-sessions.service.ts).
+  'KeywardAdminConsoleSession',
 ] as const;
 
 /** The records issued from a grant (oidc-provider model names; the JWT access tokens' own model). */

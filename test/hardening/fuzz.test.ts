@@ -6,6 +6,7 @@ import { discoverTestClient, startAuthorization } from '../helpers/relying-party
 import { basicAuthorization, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
 import { createVerifiedAccount } from '../helpers/accounts.ts';
+import { consolePage, createAdmin, openConsole } from '../helpers/admin-console.ts';
 
 /**
  * Property-based fuzzing of every route: malformed, oversized, wrongly encoded and hostile
@@ -178,6 +179,59 @@ describe('fuzzing every endpoint', () => {
       }
       await probe('GET /metrics', `${keyward.issuer}/metrics`, { headers: { authorization: `Bearer ${encode(header)}` } });
       await probe('GET /interaction/:hostile', `${keyward.issuer}/interaction/${encode(header)}`);
+    }), { numRuns: RUNS });
+  });
+
+  it('the admin console: every form and page, signed in as an administrator', async () => {
+    const admin = await createAdmin(keyward, 'fuzz-admin@example.com');
+    const adminAgent = await openConsole(keyward, admin);
+    const { csrf: token } = await consolePage(adminAgent, `${keyward.issuer}/admin`);
+    const victim = (await createVerifiedAccount(keyward, 'fuzz-victim@example.com', 'fuzzing password 1234')).id;
+    const call = { actor: { kind: 'cli' as const, user: 'fuzz' }, origin: {} };
+    await keyward.running.container.admin.clients.create(call, { client_id: 'fuzz-store-client', kind: 'web', redirect_uris: ['https://app.example.com/cb'] });
+    await keyward.running.container.admin.apis.create(call, { identifier: 'https://fuzz.example.com', scopes: { read: 'Read' } });
+    const apiFields = ['identifier', 'name', 'scopes', 'token_format', 'signing_alg', 'access_token_ttl', 'claims', 'default', 'revision'];
+    const clientFields = ['client_name', 'redirect_uris', 'post_logout_redirect_uris', 'revision'];
+    // Signing out last: it ends the session the others use.
+    const forms: [string, string[]][] = [
+      ['/admin/users', ['email', 'name', 'roles', 'email_verified']],
+      [`/admin/users/${victim}/disable`, ['revision']],
+      [`/admin/users/${victim}/enable`, ['revision']],
+      [`/admin/users/${victim}/roles`, ['roles', 'revision']],
+      [`/admin/users/${victim}/reset-mfa`, []],
+      [`/admin/users/${victim}/revoke-sessions`, []],
+      [`/admin/users/${victim}/sessions/end`, ['session']],
+      [`/admin/users/${victim}/delete`, ['confirm', 'revision']],
+      ['/admin/clients', ['kind', 'client_id', 'client_name', 'redirect_uris', 'post_logout_redirect_uris', 'api_scopes', 'api', 'first_party', 'require_mfa']],
+      [`/admin/clients/${TEST_WEB_CLIENT.client_id}`, clientFields],
+      ['/admin/clients/fuzz-store-client', clientFields],
+      ['/admin/clients/fuzz-store-client/rotate-secret', ['revision']],
+      ['/admin/clients/fuzz-store-client/delete', ['confirm', 'revision']],
+      ['/admin/apis', apiFields],
+      ['/admin/apis/update', apiFields],
+      ['/admin/apis/delete', ['identifier', 'revision']],
+      ['/admin/keys/rotate', ['force']],
+      ['/admin/keys/retire', []],
+    ];
+    for (const [path, fields] of forms) {
+      await fc.assert(fc.asyncProperty(rawForm(fields.length ? fields : ['x']), fc.boolean(), async (body, withCsrf) => {
+        await probe(`POST ${path.replace(victim, ':id')}`, `${keyward.issuer}${path}`, { method: 'POST', headers: form, body: withCsrf ? `_csrf=${token}&${body}` : body }, adminAgent);
+      }), { numRuns: RUNS });
+    }
+    await fc.assert(fc.asyncProperty(query(['q', 'cursor', 'done', 'identifier', 'outcome', 'wait', 'count', 'account_id', 'client_id', 'event', 'from', 'to']), hostile, async (q, segment) => {
+      for (const path of ['/admin', '/admin/users', `/admin/users/${victim}`, '/admin/users/new', '/admin/clients', '/admin/clients/new', '/admin/clients/test-web', '/admin/apis', '/admin/apis/new', '/admin/apis/edit', '/admin/keys', '/admin/audit', '/admin/audit/export']) {
+        await probe(`GET ${path.replace(victim, ':id')}`, `${keyward.issuer}${path}?${q}`, {}, adminAgent);
+      }
+      await probe('GET /admin/users/:hostile', `${keyward.issuer}/admin/users/${encode(segment)}`, {}, adminAgent);
+      await probe('GET /admin/clients/:hostile', `${keyward.issuer}/admin/clients/${encode(segment)}`, {}, adminAgent);
+    }), { numRuns: RUNS });
+    // Without a console session, and the callback with anything in its query.
+    await fc.assert(fc.asyncProperty(query(['code', 'state', 'iss', 'error', 'error_description']), async (q) => {
+      await probe('GET /admin/callback', `${keyward.issuer}/admin/callback?${q}`);
+      await probe('GET /admin/users (signed out)', `${keyward.issuer}/admin/users?${q}`);
+    }), { numRuns: RUNS });
+    await fc.assert(fc.asyncProperty(rawForm(['x']), fc.boolean(), async (body, withCsrf) => {
+      await probe('POST /admin/sign-out', `${keyward.issuer}/admin/sign-out`, { method: 'POST', headers: form, body: withCsrf ? `_csrf=${token}&${body}` : body }, adminAgent);
     }), { numRuns: RUNS });
   });
 

@@ -21,7 +21,7 @@ export function createSessionsAdmin(deps: { accounts: AccountStore; devices: Dev
     async end(call: AdminCall, accountId: string, sessionId: string) {
       const owner = await account(accountId);
       if (!(await deps.devices.signOut(owner.id, sessionId))) throw new AdminError('not_found', `no session "${sessionId}" of account ${owner.id}`);
-      await auditAdminAction(deps.audit, call, 'sessions.end', { accountId: owner.id, details: { session: sessionId } });
+      await auditAdminAction(deps.audit, call, 'users.end_session', { accountId: owner.id, details: { session: sessionId } });
       return { session_id: sessionId, ended: true };
     },
   };
