@@ -74,7 +74,7 @@ export function createApp(container: Container): Koa<KeywardState> {
     accountRoutes({ registration: container.registration, passwordReset: container.passwordReset, render, uiSession, registrationEnabled }),
     ...(config.demoData ? [demoRoutes({ render, issuer: config.issuer })] : []),
     adminApiRoutes({ operations: adminOperations(container.admin), authenticate: container.authenticateAdmin, issuer: config.issuer, version: ADMIN_API_VERSION }),
-    adminConsoleRoutes({ admin: container.admin, provider: () => container.provider, records: container.stores.oidcRecords, accounts: container.stores.accounts, clock: container.clock, issuer: config.issuer, requireMfa: config.admin.requireMfa, render, uiSession }),
+    adminConsoleRoutes({ admin: container.admin, provider: () => container.provider, records: container.stores.oidcRecords, accounts: container.stores.accounts, clock: container.clock, issuer: config.issuer, requireMfa: config.admin.requireMfa, endBrowserSession: container.accountCenter.devices.signOut, render, uiSession }),
     ...(config.metrics.enabled && config.metrics.token ? [metricsRoutes({ registry: container.metrics.registry, token: config.metrics.token })] : []),
   ];
 

@@ -23,7 +23,8 @@ Commands:
   revoke-sessions <id|email>
                           end every session, grant and refresh token of the account
   reset-mfa <id|email>    remove every passkey, authenticator app and recovery code of the
-                          account (someone who lost them all); audited, and the owner is mailed
+                          account (someone who lost them all) and end its sessions; audited,
+                          and the owner is mailed
 
 Every command takes --json for scripts.`;
 
@@ -121,8 +122,8 @@ export async function usersCommand(ctx: OperatorContext, args: ParsedArgs, io: C
     case 'reset-mfa': {
       const id = target();
       const account = await accounts.show(id);
-      const { removed } = await accounts.resetMfa(call, id);
-      report(io, json, { id: account.id, removed }, `${removed} passkeys and authenticator apps of ${account.email} removed, with its recovery codes; the owner was mailed.`);
+      const { removed, revoked } = await accounts.resetMfa(call, id);
+      report(io, json, { id: account.id, removed, revoked }, `${removed} passkeys and authenticator apps of ${account.email} removed, with its recovery codes; ${revoked} sessions, grants and tokens ended; the owner was mailed.`);
       return 0;
     }
     default:

@@ -69,14 +69,16 @@ export async function redeemConsoleCode(
   const found = await deps.provider.AuthorizationCode.find(code);
   if (!found) return refused('unknown_code');
   if (found.clientId !== ADMIN_CONSOLE_CLIENT_ID) return refused('wrong_client');
+  if (found.redirectUri !== consoleRedirectUri(deps.issuer)) return refused('wrong_redirect');
+  if (found.codeChallengeMethod !== 'S256' || typeof found.codeChallenge !== 'string' || !constantTimeEqual(challengeOf(request.verifier), found.codeChallenge)) return refused('wrong_verifier');
+  if (typeof found.nonce !== 'string' || !constantTimeEqual(found.nonce, request.nonce)) return refused('wrong_nonce');
+  // Checked after the verifier: only the browser that asked for the code can, by replaying it, end
+  // its grant — a used code found elsewhere (history, logs) must not sign the admin out.
   // `consumed` is in the payload (IN_PAYLOAD) but not in @types/oidc-provider's class.
   if ((found as unknown as { consumed?: unknown }).consumed) {
     if (found.grantId) await revokeGrant(deps.records, found.grantId);
     return refused('replayed');
   }
-  if (found.redirectUri !== consoleRedirectUri(deps.issuer)) return refused('wrong_redirect');
-  if (found.codeChallengeMethod !== 'S256' || typeof found.codeChallenge !== 'string' || !constantTimeEqual(challengeOf(request.verifier), found.codeChallenge)) return refused('wrong_verifier');
-  if (typeof found.nonce !== 'string' || !constantTimeEqual(found.nonce, request.nonce)) return refused('wrong_nonce');
   try {
     await found.consume();
   } catch {

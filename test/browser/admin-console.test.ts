@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { totpCodeAt } from '../../src/services/mfa/totp.ts';
 import { createAdmin, type TestAdmin } from '../helpers/admin-console.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { launchBrowser, screenshot, expectAccessible, heading, follow } from '../helpers/browser.ts';
 import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';
 import { postAsClient, startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
 
@@ -15,19 +13,8 @@ import { postAsClient, startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } fro
  * page is checked with axe in light and dark mode and screenshotted at 390 and 1280 px.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const STEP_TIMEOUT_MS = 10_000;
 const TEST_TIMEOUT_MS = 120_000;
-
-async function expectAccessible(page: Page, where: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
-    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  });
-  expect({ where, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ where, violations: [] });
-}
 
 /** axe in light and dark mode; screenshots at 390 px (nothing sticking out sideways) and 1280 px, dark at 1280 too. */
 async function inspect(page: Page, name: string): Promise<void> {
@@ -41,12 +28,6 @@ async function inspect(page: Page, name: string): Promise<void> {
     await screenshot(page, `admin-${name}-1280-${colorScheme}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });
-}
-
-const heading = async (page: Page) => (await page.locator('h1').textContent())?.trim();
-
-async function follow(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
 }
 
 describe('the admin console in a browser', () => {

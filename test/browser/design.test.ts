@@ -1,13 +1,11 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { totpCodeAt } from '../../src/services/mfa/totp.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { launchBrowser, screenshot, expectAccessible, heading, follow } from '../helpers/browser.ts';
 import { latestLink } from '../helpers/mailbox.ts';
 import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
 import { freePort, startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
@@ -20,19 +18,8 @@ import { startUpstreamProvider } from '../helpers/upstreams.ts';
  * sideways and the card must be the whole screen (no band of page background below it).
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TEST_TIMEOUT_MS = 120_000;
 const SCHEMES = ['light', 'dark'] as const;
-
-async function expectAccessible(page: Page, where: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
-    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  });
-  expect({ where, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ where, violations: [] });
-}
 
 /** At a phone's width: no sideways scrolling, and the card's background reaches the bottom of the screen. */
 async function expectPhoneLayout(page: Page, where: string): Promise<void> {
@@ -62,12 +49,6 @@ async function inspect(page: Page, name: string): Promise<void> {
     await screenshot(page, `design-${name}-1280-${colorScheme}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });
-}
-
-const heading = async (page: Page) => (await page.locator('h1').textContent())?.trim();
-
-async function follow(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
 }
 
 describe('the hosted pages at 390 and 1280 px, in light and dark mode', () => {

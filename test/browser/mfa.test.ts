@@ -1,14 +1,12 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type * as oidc from 'openid-client';
 import type { Browser, BrowserContext, CDPSession, ConsoleMessage, Page } from 'playwright-core';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
 import { totpCodeAt } from '../../src/services/mfa/totp.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { launchBrowser, screenshot, expectAccessible, heading, follow } from '../helpers/browser.ts';
 import { discoverTestClient, redeem, startAuthorization, type StartedAuthorization } from '../helpers/relying-party.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
 import { createVerifiedAccount } from '../helpers/accounts.ts';
@@ -20,21 +18,9 @@ import { createVerifiedAccount } from '../helpers/accounts.ts';
  * address as relying party id.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const STEP_TIMEOUT_MS = 10_000;
 const TEST_TIMEOUT_MS = 60_000;
 const PASSWORD = 'correct horse battery staple 42';
-
-/** axe-core in the page: no serious or critical violation (the rules hosted-pages.test.ts uses). */
-async function expectAccessible(page: Page): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
-    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  });
-  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
-}
 
 /** Screenshots at a phone's and a laptop's width; at the phone's, nothing may stick out sideways. */
 async function screenshots(page: Page, name: string): Promise<void> {
@@ -45,13 +31,7 @@ async function screenshots(page: Page, name: string): Promise<void> {
   await screenshot(page, `${name}-1280`);
 }
 
-const heading = async (page: Page) => (await page.locator('h1').textContent())?.trim();
-
 /** Clicks and waits for the page the click leads to (through any redirects). */
-async function follow(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
-}
-
 /** Starts the app's server (a page that says it is the app) and a client redirecting to it. */
 async function startApp(clientId: string, clientName: string) {
   const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('back in the app'));

@@ -5,7 +5,6 @@ import { constantTimeEqual } from '../../lib/constant-time.ts';
 import type { RenderPage } from '../../lib/view-renderer.ts';
 import { consoleAuthorizationUrl, newConsoleAuthorizationRequest, redeemConsoleCode } from '../../oidc/admin-console-sign-in.ts';
 import { ADMIN_ROLE } from '../../services/admin/admin-context.ts';
-import { ADMIN_CONSOLE_CLIENT_ID } from '../../services/admin/admin-console-client.ts';
 import { ADMIN_CONSOLE_SESSION_TTL_MS, checkConsoleSession, closeConsoleSession, openConsoleSession } from '../../services/admin-console-sessions.service.ts';
 import type { AccountStore, OidcRecordStore } from '../../stores/types.ts';
 import { parseForm } from '../forms.ts';
@@ -23,6 +22,8 @@ export interface ConsoleAccessDeps {
   issuer: string;
   /** ADMIN_REQUIRE_MFA: the sign-in must have passed a second factor (checked again here). */
   requireMfa: boolean;
+  /** Ends a Keyward browser session and what apps got through it (account-center/devices.service.ts). */
+  endBrowserSession: (accountId: string, sessionUid: string) => Promise<boolean>;
   render: RenderPage;
 }
 
@@ -97,13 +98,15 @@ export function consoleAccess(deps: ConsoleAccessDeps) {
     /** The console's sign-in routes: the callback, signing out, and the page after it. */
     register(router: Router<KeywardState>) {
       router.get('/callback', callback);
-      // Ends the console session, then Keyward's own (RP-initiated logout, which asks to confirm).
+      // Ends the console session and, at once, the Keyward browser session it signed in through:
+      // left to a confirmation page, a closed tab would leave the next person at this browser one
+      // redirect away from the console (it would sign in again without asking anything).
       router.post('/sign-out', parseForm, verifyCsrf(), async (ctx) => {
+        const check = await checkConsoleSession(deps, token(ctx));
+        if (check.status === 'admin') await deps.endBrowserSession(check.account.id, check.signIn.sessionUid);
         await closeConsoleSession(deps, token(ctx));
         clearCookie(ctx);
-        const endSession = new URL(`${deps.issuer}/session/end`);
-        endSession.search = new URLSearchParams({ client_id: ADMIN_CONSOLE_CLIENT_ID, post_logout_redirect_uri: `${deps.issuer}/admin/signed-out` }).toString();
-        seeOther(ctx, endSession.href);
+        seeOther(ctx, `${deps.issuer}/admin/signed-out`);
       });
       router.get('/signed-out', async (ctx) => {
         ctx.type = 'html';

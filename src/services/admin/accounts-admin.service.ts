@@ -153,8 +153,11 @@ export function createAccountsAdmin(deps: AccountsAdminDeps) {
     async resetMfa(call: AdminCall, idOrEmail: string) {
       const account = await load(idOrEmail);
       const removed = await resetSecondFactors(deps, account, call.origin, call.actor.kind === 'cli' ? 'cli' : 'admin');
-      await auditAdminAction(audit, call, 'users.reset_mfa', { accountId: account.id, details: { removed } });
-      return { id: account.id, removed };
+      // Factors are reset because one was lost or stolen: the sessions they opened end too, or
+      // whoever holds that signed-in browser would keep it (and its MFA-level sign-ins).
+      const revoked = await revokeEverythingFor(deps.records, account.id);
+      await auditAdminAction(audit, call, 'users.reset_mfa', { accountId: account.id, details: { removed, revoked } });
+      return { id: account.id, removed, revoked };
     },
 
     /** Deletes the account and everything that signs it in; at `expectedRevision` when given. */
