@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { AdminCall } from '../../src/services/admin/admin-context.ts';
@@ -48,7 +49,12 @@ describe('APIs in the store, changed at run time', () => {
     await waitFor(() => `${output().stdout}${output().stderr}`, /Keyward is listening/, 20_000);
   });
   afterAll(async () => {
-    b?.kill('SIGKILL');
+    // Waits for the replica to exit, so that no handle of it outlives the test file.
+    if (b && b.exitCode === null) {
+      const exited = once(b, 'exit');
+      b.kill('SIGKILL');
+      await exited;
+    }
     await a?.stop();
   });
 
