@@ -216,7 +216,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const keyRotation = createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis) });
     const maintenance = startMaintenance({ stores, config, clock, logger, engine, keyRotation, apis });
     const secretHashKey = await clientSecretHashKey(stores);
-    const admin = composeAdmin(config, stores, clock, { passwords: services.passwords, audit: services.audit, mail: services.mail, keyRotation, clientSecretHashKey: secretHashKey, fileClients: registry.clients, apis: { registry: apis, admin: apisAdmin } });
+    const admin = composeAdmin(config, stores, clock, { passwords: services.passwords, audit: services.audit, mail: services.mail, keyRotation, clientSecretHashKey: secretHashKey, fileClients: registry.clients, apis: { registry: apis, admin: apisAdmin }, onKeysChanged: maintenance.refreshKeys });
     services.mailOutbox.start();
 
     return {
@@ -270,7 +270,7 @@ export function builtInClients(config: Config): ClientMetadata[] {
 }
 
 /** The admin services (services/admin) over one store: the server and the CLI build them alike. */
-export function composeAdmin(config: Config, stores: Stores, clock: Clock, deps: Pick<AdminModuleDeps, 'passwords' | 'audit' | 'mail' | 'keyRotation' | 'clientSecretHashKey' | 'fileClients'> & { apis: { registry: AdminModuleDeps['apiRegistry']; admin: ApisAdmin } }): AdminServices {
+export function composeAdmin(config: Config, stores: Stores, clock: Clock, deps: Pick<AdminModuleDeps, 'passwords' | 'audit' | 'mail' | 'keyRotation' | 'clientSecretHashKey' | 'fileClients' | 'onKeysChanged'> & { apis: { registry: AdminModuleDeps['apiRegistry']; admin: ApisAdmin } }): AdminServices {
   return createAdminServices({
     ...deps, stores, clock, apis: deps.apis.admin, apiRegistry: deps.apis.registry, builtInClients: builtInClients(config),
     clientMetadataProblem, sessionTtlSeconds: config.ttl.session,

@@ -257,7 +257,11 @@ describe('admin REST API with tokens Keyward issued', () => {
       expect(again.json.detail).toMatch(/too recently/);
       const forced = await adminCall(keyward, botToken, 'POST', '/keys/rotate', { body: { force: true } });
       expect(forced.json.outcome).toBe('rotated');
-      expect((await adminCall(keyward, botToken, 'GET', '/keys')).json.items.map((k: { state: string }) => k.state)).toEqual(expect.arrayContaining(['next', 'current', 'previous']));
+      const after = (await adminCall(keyward, botToken, 'GET', '/keys')).json.items as { kid: string; state: string }[];
+      expect(after.map((k) => k.state)).toEqual(expect.arrayContaining(['next', 'current', 'previous']));
+      // This server publishes the new key set at once (others within KEY_REFRESH_SECONDS).
+      const published = ((await (await fetch(`${keyward.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      expect(published.sort()).toEqual(after.map((k) => k.kid).sort());
     });
   });
 });

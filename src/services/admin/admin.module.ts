@@ -29,6 +29,8 @@ export interface AdminModuleDeps {
   clientMetadataProblem: (metadata: ClientMetadata) => Promise<string | undefined>;
   clientSecretHashKey: string;
   sessionTtlSeconds: number;
+  /** Re-reads the signing keys in this process after a rotation (the server; the CLI has none). */
+  onKeysChanged?: (() => Promise<unknown>) | undefined;
 }
 
 /**
@@ -49,7 +51,7 @@ export function createAdminServices(deps: AdminModuleDeps) {
     }),
     clients,
     apis: deps.apis,
-    keys: createKeysAdmin({ store: stores.signingKeys, rotation: deps.keyRotation, audit }),
+    keys: createKeysAdmin({ store: stores.signingKeys, rotation: deps.keyRotation, audit, onKeysChanged: deps.onKeysChanged }),
     sessions: createSessionsAdmin({ accounts: stores.accounts, devices, audit }),
     audit: createAuditAdmin({
       store: stores.audit, accounts: stores.accounts, records: stores.oidcRecords, clock: deps.clock,
