@@ -103,3 +103,9 @@ export const when = (ms: number | string | null | undefined): string => {
 
 /** The console's CSRF token for the page's forms. */
 export const consoleCsrf = (ctx: KeywardContext): string => csrfToken(ctx);
+
+/** RFC 8176 method references as the console names them (catalog keys); `mfa` and `user` say nothing more. */
+const METHOD_NAMES: Record<string, string> = {
+  pwd: 'admin.methods.pwd', otp: 'admin.methods.otp', hwk: 'admin.methods.hwk', swk: 'admin.methods.swk', fed: 'admin.methods.fed',
+};
+export const methodNames = (amr: readonly string[]): string[] => amr.flatMap((method) => (METHOD_NAMES[method] ? [METHOD_NAMES[method]] : []));

@@ -1,5 +1,5 @@
 import { hourlyChart } from './dashboard-chart.ts';
-import { when, type ConsoleKit } from './console-kit.ts';
+import { methodNames, when, type ConsoleKit } from './console-kit.ts';
 import { auditRow } from './audit.routes.ts';
 
 /** The dashboard: counts, sign-ins and failures per hour over the last day, recent security events. */
@@ -11,7 +11,7 @@ export function dashboardRoutes(kit: ConsoleKit): void {
       chart: hourlyChart(summary.hours),
       securityEvents: summary.security_events.map(auditRow),
       signedInAt: when(admin.signIn.authTime === undefined ? undefined : admin.signIn.authTime * 1000),
-      methods: admin.signIn.amr.join(' + '),
+      methods: methodNames(admin.signIn.amr),
     });
   }));
 }

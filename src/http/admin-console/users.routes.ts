@@ -2,7 +2,7 @@ import type { AccountView } from '../../services/admin/accounts-admin.service.ts
 import { field, parseForm } from '../forms.ts';
 import { verifyCsrf } from '../middleware/koa-csrf.ts';
 import type { KeywardContext } from '../state.ts';
-import { attempt, checkbox, queryParam, revisionField, seeOther, when, type ConsoleAdmin, type ConsoleKit, type Refusal } from './console-kit.ts';
+import { attempt, checkbox, methodNames, queryParam, revisionField, seeOther, when, type ConsoleAdmin, type ConsoleKit, type Refusal } from './console-kit.ts';
 
 const PAGE_SIZE = 50;
 const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
@@ -37,7 +37,7 @@ export function usersRoutes(kit: ConsoleKit): void {
     await kit.page(ctx, admin, 'user', { key: 'admin.users.userTitle', params: { email: account.email } }, {
       user: userRow(account),
       self: account.id === admin.account.id,
-      sessions: sessions.map((s) => ({ id: s.session_id, browser: s.browser, ip: s.ip, signedInAt: when(s.signed_in_at), lastSeenAt: when(s.last_seen_at), methods: s.methods.join(' + ') })),
+      sessions: sessions.map((s) => ({ id: s.session_id, browser: s.browser, ip: s.ip, signedInAt: when(s.signed_in_at), lastSeenAt: when(s.last_seen_at), methods: methodNames(s.methods) })),
       done: extras.done,
       refusal: extras.refusal,
       confirm: extras.confirm ?? '',
