@@ -42,7 +42,7 @@ const apiScopesSchema = z.record(z.string().max(2000), z.array(scopeName).max(20
  * plus `kind` and, for resource servers, `api`). Unknown fields are refused so that a typo
  * cannot silently weaken a client.
  */
-const clientInputSchema = z.strictObject({
+export const clientInputSchema = z.strictObject({
   client_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'),
   kind: z.enum(CLIENT_KINDS, { error: `must be one of ${CLIENT_KINDS.join(', ')}` }),
   client_name: z.string().min(1).max(100).optional(),

@@ -4,11 +4,15 @@ import type { ClientsAdmin } from '../../services/admin/clients-admin.service.ts
 import type { KeysAdmin } from '../../services/admin/keys-admin.service.ts';
 import { AdminError } from '../../services/admin/admin-context.ts';
 import { apiSchema } from '../../services/apis.service.ts';
+import { clientInputSchema } from '../../services/clients.service.ts';
 import { deleted, idParams, operation, pageInMemory, pageOf, pageQuery } from './admin-operation.ts';
 
 /** Client metadata as the clients file takes it (src/services/clients.service.ts), checked in full by the service. */
-const clientInput = z.record(z.string(), z.unknown()).describe('Client metadata: client_id, kind and the fields of the clients file (no client_secret: Keyward generates it).');
-const clientChanges = z.record(z.string(), z.unknown()).describe('Fields to replace; null removes an optional field. client_id and kind cannot change.');
+/** Client metadata as the clients file takes it, without the secret (Keyward generates it); the kind's rules are checked by the service. */
+const clientInput = clientInputSchema.omit({ client_secret: true });
+const editable = clientInputSchema.omit({ client_id: true, kind: true, client_secret: true });
+/** The fields to replace; null removes an optional one. client_id and kind cannot change. */
+const clientChanges = z.strictObject(Object.fromEntries(Object.entries(editable.shape).map(([field, schema]) => [field, (schema as z.ZodType).nullable().optional()])));
 const clientSchema = z.object({ client_id: z.string(), kind: z.string(), source: z.enum(['file', 'store', 'built-in']), revision: z.number().int().optional() }).loose();
 const withSecret = z.object({ client: clientSchema, client_secret: z.string().optional().describe('Shown only in this answer') });
 const apiView = z.object({
