@@ -3,6 +3,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import mongoose from 'mongoose';
 import type * as oidc from 'openid-client';
 import { DEMO_ACCOUNT } from '../../src/services/demo-data.service.ts';
+import { adminCall, adminServiceClient, serviceToken } from '../helpers/admin-api.ts';
 import { keyward as keywardCli } from '../helpers/cli.ts';
 import { latestLink } from '../helpers/mailbox.ts';
 import { mongoLabel, startMongoForTests, withDatabase, type MongoForTests } from '../helpers/mongo-emulator.ts';
@@ -37,7 +38,7 @@ describe(`the whole app on ${mongoLabel()}`, () => {
     google = await startUpstreamProvider(() => `http://127.0.0.1:${port}/federation/callback/google`);
     keyward = await startTestKeyward({
       port,
-      registry: TOKEN_REGISTRY,
+      registry: { ...TOKEN_REGISTRY, clients: [...TOKEN_REGISTRY.clients, adminServiceClient(`http://127.0.0.1:${port}`, 'mongo-ops', ['admin:read', 'admin:write'])] },
       env: {
         DATABASE_URL: databaseUrl, MAIL_DIRECTORY: mail, REFRESH_TOKEN_REUSE_GRACE_SECONDS: '0',
         GOOGLE_CLIENT_ID: google.client.id, GOOGLE_CLIENT_SECRET: google.client.secret, GOOGLE_ISSUER: google.issuer,
@@ -178,5 +179,29 @@ describe(`the whole app on ${mongoLabel()}`, () => {
     const account = await keyward.running.container.stores.accounts.findByEmail('federated-on-mongo@example.com');
     expect(tokens.claims()!.sub).toBe(account!.id);
     expect(await keyward.running.container.stores.federatedIdentities.find('google', 'g-mongo')).toMatchObject({ accountId: account!.id });
+  });
+  it('serves the admin API: cursor pages, ETag conflicts, store APIs, audit filters and the dashboard', async () => {
+    const token = await serviceToken(keyward, adminServiceClient(keyward.issuer, 'mongo-ops', []));
+    for (const name of ['mia', 'mo', 'max']) expect((await adminCall(keyward, token, 'POST', '/users', { body: { email: `${name}@mongo.test` } })).status).toBe(201);
+    const first = await adminCall(keyward, token, 'GET', '/users?email_prefix=M&limit=2');
+    expect(first.json.items.map((u: { email: string }) => u.email)).toEqual(['max@mongo.test', 'mia@mongo.test']);
+    const second = await adminCall(keyward, token, 'GET', `/users?email_prefix=m&limit=2&cursor=${first.json.next_cursor}`);
+    expect(second.json.items.map((u: { email: string }) => u.email)).toEqual(['mo@mongo.test']);
+    expect(second.json.next_cursor).toBeNull();
+
+    const id = first.json.items[0].id as string;
+    const etag = (await adminCall(keyward, token, 'GET', `/users/${id}`)).headers.get('etag')!;
+    expect((await adminCall(keyward, token, 'PATCH', `/users/${id}`, { body: { name: 'Max' }, headers: { 'if-match': etag } })).status).toBe(200);
+    expect((await adminCall(keyward, token, 'PATCH', `/users/${id}`, { body: { name: 'Lost' }, headers: { 'if-match': etag } })).status).toBe(412);
+
+    const api = await adminCall(keyward, token, 'POST', '/apis', { body: { identifier: 'https://mongo-api.test', scopes: { 'm:read': 'Read' } } });
+    expect(api.status).toBe(201);
+    expect((await adminCall(keyward, token, 'GET', `/apis/${encodeURIComponent('https://mongo-api.test')}`)).json.source).toBe('store');
+
+    const audit = await adminCall(keyward, token, 'GET', `/audit-events?event=admin_action&account_id=${id}`);
+    expect(audit.json.items.map((e: { details: { action: string } }) => e.details.action)).toEqual(['users.update', 'users.create']);
+    const dashboard = await keyward.running.container.admin.audit.dashboard();
+    expect(dashboard.hours).toHaveLength(24);
+    expect(dashboard.users).toBeGreaterThanOrEqual(4);
   });
 });
