@@ -41,6 +41,7 @@ import { createRegistrationService, type RegistrationService } from './services/
 import { createSignInService, type SignInService } from './services/sign-in.service.ts';
 import { createKeyRotation, keyRotationPolicy, type KeyRotation } from './services/key-rotation.service.ts';
 import { loadSigningKeys } from './services/signing-keys.service.ts';
+import { createTokenLifetimeMemory } from './services/token-lifetime-memory.ts';
 import { createThrottle } from './services/throttle.service.ts';
 import { startMaintenance } from './maintenance.ts';
 import { createSealer } from './lib/sealed-values.ts';
@@ -168,7 +169,8 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const stores = instrumentStores(rawStores, metrics);
     const services = await buildAccountServices(config, stores, clock, logger, metrics);
     const registry = await loadClientsFile(config.clientsFile, { production: config.env === 'production', builtInApis: builtInApis(config.issuer) });
-    const { registry: apis, admin: apisAdmin } = await openApiServices({ issuer: config.issuer, stores, file: registry, audit: services.audit, logger });
+    const lifetimes = createTokenLifetimeMemory({ secrets: stores.secrets, clock });
+    const { registry: apis, admin: apisAdmin } = await openApiServices({ issuer: config.issuer, stores, file: registry, audit: services.audit, logger, lifetimes, defaultAccessTokenTtl: config.ttl.accessToken });
     const clients = [...registry.clients, ...builtInClients(config)];
     await warnAboutWeakerClients(clients, stores, logger);
     if (config.demoData) await seedDemoAccount({ accounts: stores.accounts, passwords: services.passwords, logger });
@@ -213,7 +215,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
       mfa: services.mfa,
     };
     const engine = await ProtocolEngineHolder.create(engineDeps, await loadSigningKeys(stores.signingKeys, clock), logger);
-    const keyRotation = createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis) });
+    const keyRotation = createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis, lifetimes) });
     const maintenance = startMaintenance({ stores, config, clock, logger, engine, keyRotation, apis });
     const secretHashKey = await clientSecretHashKey(stores);
     const admin = composeAdmin(config, stores, clock, { passwords: services.passwords, audit: services.audit, mail: services.mail, keyRotation, clientSecretHashKey: secretHashKey, fileClients: registry.clients, apis: { registry: apis, admin: apisAdmin }, onKeysChanged: maintenance.refreshKeys });

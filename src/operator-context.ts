@@ -13,6 +13,7 @@ import { createKeyRotation, keyRotationPolicy } from './services/key-rotation.se
 import { createMailer } from './services/mail.service.ts';
 import { createMailOutbox } from './services/mail-outbox.service.ts';
 import { createPasswordHasher, type PasswordHasher } from './services/passwords.service.ts';
+import { createTokenLifetimeMemory } from './services/token-lifetime-memory.ts';
 import type { Stores } from './stores/types.ts';
 
 const LOCALES_DIRECTORY = fileURLToPath(new URL('../locales', import.meta.url));
@@ -42,7 +43,8 @@ export async function openOperatorContext(config: Config, options: { clock?: Clo
     await stores.assertMigrated();
     const registry = await loadClientsFile(config.clientsFile, { production: config.env === 'production', builtInApis: builtInApis(config.issuer) });
     const audit = createAuditTrail({ store: stores.audit, clock, logger });
-    const apis = await openApiServices({ issuer: config.issuer, stores, file: registry, audit, logger: logger.child({}, { level: 'error' }) });
+    const lifetimes = createTokenLifetimeMemory({ secrets: stores.secrets, clock });
+    const apis = await openApiServices({ issuer: config.issuer, stores, file: registry, audit, logger: logger.child({}, { level: 'error' }), lifetimes, defaultAccessTokenTtl: config.ttl.accessToken });
     // Not started: the CLI only queues mail; a running Keyward's outbox worker delivers.
     const mail = createAccountMail({
       mailer: createMailOutbox({ store: stores.mailOutbox, transport: createMailer(config.mail, logger), clock, logger }), issuer: config.issuer, productName: config.ui.productName,
@@ -51,7 +53,7 @@ export async function openOperatorContext(config: Config, options: { clock?: Clo
     const passwords = await createPasswordHasher(config.argon2);
     const admin = composeAdmin(config, stores, clock, {
       passwords, audit, mail, fileClients: registry.clients, apis,
-      keyRotation: createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis.registry) }),
+      keyRotation: createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis.registry, lifetimes) }),
       clientSecretHashKey: await clientSecretHashKey(stores),
     });
     return { config, stores, clock, registry, admin, passwords, close: () => stores.close() };

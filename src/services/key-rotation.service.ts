@@ -3,12 +3,15 @@ import type { Clock } from '../lib/clock.ts';
 import type { SigningKeyStore } from '../stores/types.ts';
 import type { ApiRegistry } from './apis.service.ts';
 import { generateSigningKeys } from './signing-keys.service.ts';
+import type { TokenLifetimeMemory } from './token-lifetime-memory.ts';
 
 export interface KeyRotationPolicy {
   /** A next key must have been published this long before it may sign: JWKS cache max-age + replica refresh. */
   minNextPublishedMs: number;
   /** A previous key stays published this long: the longest lifetime of a token it signed, + replica refresh. */
   retireAfterMs: number;
+  /** How long, besides, for tokens of an API that no longer issues them so long (token-lifetime-memory.ts). */
+  retainedMs?: () => Promise<number>;
 }
 
 export type RotationResult =
@@ -48,7 +51,10 @@ export function createKeyRotation(deps: { store: SigningKeyStore; clock: Clock; 
       if (!(await store.rotate(current, newNext, clock.now()))) return { outcome: 'raced' };
       return { outcome: 'rotated', current: next.map((k) => k.kid), next: newNext.map((k) => k.kid) };
     },
-    retire: () => store.retirePrevious(clock.now() - policy.retireAfterMs),
+    async retire() {
+      const retainMs = Math.max(policy.retireAfterMs, (await policy.retainedMs?.()) ?? 0);
+      return store.retirePrevious(clock.now() - retainMs);
+    },
     async isDue(periodMs) {
       const current = (await store.list()).filter((key) => key.state === 'current');
       return current.length > 0 && Math.min(...current.map((key) => key.stateSince)) + periodMs <= clock.now();
@@ -65,11 +71,12 @@ export function createKeyRotation(deps: { store: SigningKeyStore; clock: Clock; 
  * lifetime seen never shrinks in this process, since tokens issued before an API was shortened
  * or removed live on with the lifetime they were issued with.
  */
-export function keyRotationPolicy(config: Pick<Config, 'keys' | 'ttl'>, apis: Pick<ApiRegistry, 'all'>): KeyRotationPolicy {
+export function keyRotationPolicy(config: Pick<Config, 'keys' | 'ttl'>, apis: Pick<ApiRegistry, 'all'>, memory?: Pick<TokenLifetimeMemory, 'longestInForceSeconds'>): KeyRotationPolicy {
   const refreshMs = config.keys.refreshSeconds * 1000;
   let longestTokenSeconds = Math.max(config.ttl.idToken, config.ttl.accessToken);
   return {
     minNextPublishedMs: config.keys.jwksMaxAgeSeconds * 1000 + refreshMs,
+    ...(memory ? { retainedMs: async () => (await memory.longestInForceSeconds()) * 1000 + refreshMs } : {}),
     get retireAfterMs() {
       const jwtTtls = apis.all.filter((api) => api.token_format === 'jwt').map((api) => api.access_token_ttl ?? 0);
       longestTokenSeconds = Math.max(longestTokenSeconds, ...jwtTtls);

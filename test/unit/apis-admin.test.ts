@@ -64,7 +64,7 @@ describe('APIs admin service', () => {
       problems: ['identifier: must be an absolute URI (RFC 8707 §2)', expect.stringMatching(/^token_format: /), '(definition): Unrecognized key: "colour"'],
     });
     expect(await refusal(admin.create(call, { ...billing, identifier: fileApi.identifier }))).toMatchObject({ code: 'conflict', message: expect.stringMatching(/declared in the clients file/) });
-    expect(await refusal(admin.create(call, { ...billing, identifier: adminApiIdentifier(ISSUER) }))).toMatchObject({ code: 'conflict', message: expect.stringMatching(/reserved for Keyward's admin API/) });
+    expect(await refusal(admin.create(call, { ...billing, identifier: adminApiIdentifier(ISSUER) }))).toMatchObject({ code: 'conflict', message: expect.stringMatching(/reserved \(its admin API\)/) });
     expect(await refusal(admin.create(call, { ...billing, default: true }))).toMatchObject({ code: 'conflict', message: expect.stringMatching(/"https:\/\/file\.example" is the default already/) });
     await admin.create(call, billing);
     expect(await refusal(admin.create(call, billing))).toMatchObject({ code: 'conflict', message: expect.stringMatching(/exists already/) });

@@ -4,6 +4,8 @@ import { createLiveApiRegistry, parseStoredApi, type LiveApiRegistry, type Store
 import { apiSchema, builtInApis, type ApiDefinition } from '../apis.service.ts';
 import type { AuditTrail } from '../audit.service.ts';
 import type { Registry } from '../clients.service.ts';
+import { onOrigin, sameResource } from '../resource-identifiers.ts';
+import type { TokenLifetimeMemory } from '../token-lifetime-memory.ts';
 import { AdminError, auditAdminAction, etagOf, type AdminCall } from './admin-context.ts';
 
 /** The input schema of an API (what the REST API publishes): the clients file's "apis" entries. */
@@ -58,6 +60,10 @@ export interface ApisAdminDeps {
   builtIn: readonly ApiDefinition[];
   audit: AuditTrail;
   logger: Logger;
+  /** Keeps signing keys published for the JWTs an API issued before it was shortened or removed. */
+  lifetimes?: Pick<TokenLifetimeMemory, 'remember'> | undefined;
+  /** ACCESS_TOKEN_TTL: the lifetime of an API's tokens when it sets none. */
+  defaultAccessTokenTtl?: number | undefined;
 }
 
 const problemsOf = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
@@ -75,6 +81,16 @@ const uses = (client: FileClient, identifier: string) =>
 
 export function createApisAdmin(deps: ApisAdminDeps): ApisAdmin {
   const log = deps.logger.child({ module: 'apis-admin' });
+  /** The lifetime of the JWTs a (stored) definition issues; 0 for opaque tokens or an invalid entry. */
+  const jwtLifetime = (definition: unknown) => {
+    const api = apiSchema.safeParse(definition).data;
+    return api?.token_format === 'jwt' ? (api.access_token_ttl ?? deps.defaultAccessTokenTtl ?? 0) : 0;
+  };
+  /** Its former tokens outlive a change that shortens them: their keys must stay published (key-rotation.service.ts). */
+  const rememberLifetime = async (before: unknown, after: unknown) => {
+    const former = jwtLifetime(before);
+    if (former > jwtLifetime(after)) await deps.lifetimes?.remember(former);
+  };
   const fromFile = new Map(deps.fileApis.map((api) => [api.identifier, api]));
   const builtIn = new Map(deps.builtIn.map((api) => [api.identifier, api]));
 
@@ -103,7 +119,7 @@ export function createApisAdmin(deps: ApisAdminDeps): ApisAdmin {
     if (!api.default) return;
     const holder = deps.fileApis.find((other) => other.default)?.identifier
       ?? (await deps.store.list()).find((entry) => entry.identifier !== api.identifier && !fromFile.has(entry.identifier) && !builtIn.has(entry.identifier)
-        && (entry.definition as { default?: unknown }).default === true)?.identifier;
+        && apiSchema.safeParse(entry.definition).data?.default === true)?.identifier;
     if (holder !== undefined) throw new AdminError('conflict', `API "${holder}" is the default already: at most one API may be the default`);
   };
   const refresh = async () => {
@@ -133,9 +149,13 @@ export function createApisAdmin(deps: ApisAdminDeps): ApisAdmin {
 
     async create(call, input) {
       const api = validated(input);
-      // Also a look-alike (case, default port, trailing slash): it could pass for the admin API on a consent page.
-      if ([...builtIn.keys()].some((reserved) => sameResource(reserved, api.identifier))) throw new AdminError('conflict', `API "${api.identifier}": the identifier is reserved for Keyward's admin API`);
+      // Keyward's own origin is its own: an API there could pass for the admin API on a consent page.
+      if ([...builtIn.keys()].some((reserved) => onOrigin(api.identifier, reserved))) throw new AdminError('conflict', `API "${api.identifier}": identifiers on Keyward's own origin are reserved (its admin API)`);
       if (fromFile.has(api.identifier)) throw new AdminError('conflict', `API "${api.identifier}" is declared in the clients file`);
+      // Another spelling of an API served already (case, trailing slash, %-encoding) would be a second API under its name.
+      const twin = [...deps.fileApis.map((other) => other.identifier), ...(await deps.store.list()).map((other) => other.identifier)]
+        .find((other) => other !== api.identifier && sameResource(other, api.identifier));
+      if (twin !== undefined) throw new AdminError('conflict', `API "${api.identifier}" is another spelling of "${twin}", which exists already`);
       await refuseSecondDefault(api);
       if (!(await deps.store.create(api.identifier, api))) throw new AdminError('conflict', `API "${api.identifier}" exists already`);
       await auditAdminAction(deps.audit, call, 'apis.create', { details: { identifier: api.identifier, revision: 1 } });
@@ -151,9 +171,11 @@ export function createApisAdmin(deps: ApisAdminDeps): ApisAdmin {
       }
       const api = validated(typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input, identifier } : input);
       await refuseSecondDefault(api);
+      const before = (await deps.store.find(identifier))?.definition;
       const outcome = await deps.store.update(identifier, api, expectedRevision);
       if (outcome === 'missing') throw new AdminError('not_found', `no API "${identifier}"`);
       if (outcome === 'conflict') throw new AdminError('precondition_failed', `API "${identifier}" changed since revision ${expectedRevision}: read it again`);
+      await rememberLifetime(before, api);
       await auditAdminAction(deps.audit, call, 'apis.update', { details: { identifier, revision: expectedRevision + 1 } });
       await refresh();
       return storedView(identifier);
@@ -173,9 +195,11 @@ export function createApisAdmin(deps: ApisAdminDeps): ApisAdmin {
           throw new AdminError('conflict', `API "${identifier}" is in use by ${users.map((id) => `"${id}"`).join(', ')}: take it out of their api_scopes (or api) first`, users.map((id) => `client "${id}"`));
         }
       }
+      const before = (await deps.store.find(identifier))?.definition;
       const outcome = await deps.store.remove(identifier, expectedRevision);
       if (outcome === 'missing') throw new AdminError('not_found', `no API "${identifier}"`);
       if (outcome === 'conflict') throw new AdminError('precondition_failed', `API "${identifier}" changed since revision ${String(expectedRevision)}: read it again`);
+      if (!shadowed) await rememberLifetime(before, undefined);
       await auditAdminAction(deps.audit, call, 'apis.remove', { details: { identifier, ...(expectedRevision === undefined ? {} : { revision: expectedRevision }) } });
       await refresh();
     },
@@ -194,24 +218,15 @@ export async function openApiServices(deps: {
   file: Registry;
   audit: AuditTrail;
   logger: Logger;
+  lifetimes?: Pick<TokenLifetimeMemory, 'remember'>;
+  defaultAccessTokenTtl?: number;
 }): Promise<{ registry: LiveApiRegistry; admin: ApisAdmin }> {
   const builtIn = builtInApis(deps.issuer);
   const registry = createLiveApiRegistry({ fileApis: deps.file.apis, store: deps.stores.apis, builtIn, logger: deps.logger });
   await registry.refresh();
   const admin = createApisAdmin({
     store: deps.stores.apis, clients: deps.stores.clients, registry, fileApis: deps.file.apis, fileClients: deps.file.clients, builtIn, audit: deps.audit, logger: deps.logger,
+    lifetimes: deps.lifetimes, defaultAccessTokenTtl: deps.defaultAccessTokenTtl,
   });
   return { registry, admin };
-}
-
-/** Two resource identifiers that name the same URL once normalised (WHATWG URL parsing, no trailing slash). */
-function sameResource(a: string, b: string): boolean {
-  const normal = (identifier: string) => {
-    try {
-      return new URL(identifier).href.replace(/\/+$/, '').toLowerCase();
-    } catch {
-      return identifier.toLowerCase();
-    }
-  };
-  return normal(a) === normal(b);
 }

@@ -1,11 +1,12 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { ApiStore, StoredApi } from '../types.ts';
+import { readStoredDefinition } from '../stored-definition.ts';
 import { isDuplicateKey } from './driver-errors.ts';
 import type { ApiDoc, MongoModels } from './models.ts';
 
 const toApi = (doc: ApiDoc): StoredApi & { identifier: string } => ({
   identifier: doc._id,
-  definition: JSON.parse(doc.definition) as Record<string, unknown>,
+  definition: readStoredDefinition(doc.definition),
   revision: doc.revision,
   createdAt: doc.createdAt,
   updatedAt: doc.updatedAt,

@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../../lib/clock.ts';
 import type { ApiStore, StoredApi } from '../types.ts';
+import { readStoredDefinition } from '../stored-definition.ts';
 
 interface ApiRow {
   identifier: string;
@@ -12,7 +13,7 @@ interface ApiRow {
 
 const toApi = (row: ApiRow): StoredApi & { identifier: string } => ({
   identifier: row.identifier,
-  definition: JSON.parse(row.definition) as Record<string, unknown>,
+  definition: readStoredDefinition(row.definition),
   revision: row.revision,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
