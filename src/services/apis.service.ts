@@ -31,7 +31,7 @@ export const apiSchema = z.strictObject({
     .refine((u) => !u.includes('#'), 'must not contain a fragment (RFC 8707 §2)'),
   name: z.string().min(1).max(100).optional(),
   /** Scope → plain-words description shown on the consent page. */
-  scopes: z.record(scopeName, z.string().min(1).max(200)).default({}),
+  scopes: z.record(scopeName, z.string().min(1).max(200)).refine((scopes) => Object.keys(scopes).length <= 200, 'at most 200 scopes').default({}),
   token_format: z.enum(['jwt', 'opaque']).default('jwt'),
   /**
    * RS256 by default: the one algorithm RFC 9068 §2.1 requires every resource server to accept

@@ -15,6 +15,9 @@ export { builtInApis };
 
 export type ApiSource = 'file' | 'store' | 'built-in';
 
+/** More APIs than any deployment declares; the store keeps at most this many. */
+export const MAX_STORE_APIS = 1000;
+
 /** One API as administrators see it. */
 export interface ApiView {
   identifier: string;
@@ -153,7 +156,10 @@ export function createApisAdmin(deps: ApisAdminDeps): ApisAdmin {
       if ([...builtIn.keys()].some((reserved) => onOrigin(api.identifier, reserved))) throw new AdminError('conflict', `API "${api.identifier}": identifiers on Keyward's own origin are reserved (its admin API)`);
       if (fromFile.has(api.identifier)) throw new AdminError('conflict', `API "${api.identifier}" is declared in the clients file`);
       // Another spelling of an API served already (case, trailing slash, %-encoding) would be a second API under its name.
-      const twin = [...deps.fileApis.map((other) => other.identifier), ...(await deps.store.list()).map((other) => other.identifier)]
+      const stored = await deps.store.list();
+      // Every replica reads the whole table every API_REFRESH_SECONDS: bounded.
+      if (stored.length >= MAX_STORE_APIS) throw new AdminError('refused', `at most ${MAX_STORE_APIS} APIs can be kept in the store`);
+      const twin = [...deps.fileApis.map((other) => other.identifier), ...stored.map((other) => other.identifier)]
         .find((other) => other !== api.identifier && sameResource(other, api.identifier));
       if (twin !== undefined) throw new AdminError('conflict', `API "${api.identifier}" is another spelling of "${twin}", which exists already`);
       await refuseSecondDefault(api);
