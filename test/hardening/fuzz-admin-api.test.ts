@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { encode } from '../helpers/fuzz.ts';
 import { ADMIN_API_PREFIX } from '../../src/http/admin-api/admin-api.routes.ts';
 import { adminServiceClient, serviceToken } from '../helpers/admin-api.ts';
 import { freePort, startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
@@ -16,13 +17,6 @@ const hostile = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.constantFrom('<script>kw</script>', '../../etc/passwd', '%00%ff', '\r\nX: y', 'https://evil.example/', '{"$ne":null}', '__proto__', 'constructor', 'x'.repeat(3000), '\uD800', '*', 'W/"r1"', '"r999999999999999"'),
 );
-const encode = (value: string) => {
-  try {
-    return encodeURIComponent(value);
-  } catch {
-    return '%ED%A0%80';
-  }
-};
 const jsonBody = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
   fc.dictionary(fc.constantFrom('email', 'name', 'roles', 'disabled', 'client_id', 'kind', 'redirect_uris', 'api_scopes', 'identifier', 'scopes', 'force', '__proto__', 'constructor'), fc.oneof(hostile, fc.array(hostile, { maxLength: 3 }), fc.boolean(), fc.integer(), fc.constant(null)), { maxKeys: 6 }).map((d) => JSON.stringify(d)),

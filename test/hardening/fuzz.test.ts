@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { encode } from '../helpers/fuzz.ts';
 import { enrolTotp, passwordStep } from '../helpers/mfa-flow.ts';
 import { discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { basicAuthorization, startTestKeyward, TEST_API, TEST_RESOURCE_SERVER, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
@@ -19,14 +20,6 @@ const MARKER = '<script>kw</script>';
 /** Figures for `npm run hardening`: requests and answers by status class, per endpoint. */
 const report = new Map<string, { requests: number; '2xx': number; '3xx': number; '4xx': number; '5xx': number }>();
 
-/** Percent-encodes; a lone surrogate becomes its raw (invalid UTF-8) bytes, itself a hostile case. */
-const encode = (value: string) => {
-  try {
-    return encodeURIComponent(value);
-  } catch {
-    return '%ED%A0%80';
-  }
-};
 
 /** Hostile values: script, header injection, path traversal, broken percent-encoding, huge, unicode. */
 const hostile = fc.oneof(
