@@ -241,6 +241,12 @@ describe('admin REST API with tokens Keyward issued', () => {
       expect(lines.length).toBeGreaterThanOrEqual(actions.length);
       expect(lines.every((line) => line.event === 'admin_action')).toBe(true);
       expect((await adminCall(keyward, botToken, 'GET', '/audit-events?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z')).status).toBe(400);
+      // The download is itself audited (it copies the log out); a bad range is refused before anything streams.
+      const downloads = await adminCall(keyward, botToken, 'GET', '/audit-events?event=admin_action&limit=50');
+      expect(downloads.json.items.find((e: { details: { action: string } }) => e.details.action === 'audit.export').details).toMatchObject({ actor: { kind: 'client', client_id: 'ops-bot' }, filter: { event: 'admin_action' } });
+      const badExport = await adminCall(keyward, botToken, 'GET', '/audit-events/export?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z');
+      expect(badExport.status).toBe(400);
+      expect(badExport.type).toContain('application/problem+json');
     });
 
     it('lists keys without private parts and applies the rotation safety rule', async () => {

@@ -22,9 +22,10 @@ export function auditOperations(audit: AuditAdmin) {
     operation({
       method: 'get', path: '/audit-events/export', operationId: 'exportAuditEvents', tag, scope: 'admin:read', summary: 'Every matching event as JSON lines (at most 100,000)',
       query: auditFilterSchema, response: eventSchema, jsonLines: true,
-      handler: async ({ query }) => {
+      handler: async ({ call, query }) => {
+        const events = await audit.export(call, query);
         const lines = async function* () {
-          for await (const event of audit.export(query)) yield `${JSON.stringify(event)}\n`;
+          for await (const event of events) yield `${JSON.stringify(event)}\n`;
         };
         return { body: Readable.from(lines()) };
       },

@@ -78,10 +78,10 @@ export function auditRoutes(kit: ConsoleKit): void {
     } catch (error) {
       return kit.page(ctx, admin, 'audit', 'admin.audit.title', { form: {}, outcomes: OUTCOMES, rows: [], refusal: refusalOf(ctx, error), exportHref: '/admin/audit/export' });
     }
-    // The service checks the filters together (from before to) before anything is streamed.
-    const checked = await attempt(ctx, () => kit.admin.audit.query(filter, { limit: 1 }));
-    if (checked.refusal) return kit.page(ctx, admin, 'audit', 'admin.audit.title', { form: {}, outcomes: OUTCOMES, rows: [], refusal: checked.refusal, exportHref: '/admin/audit/export' });
-    const events = kit.admin.audit.export(filter);
+    // The service checks the filters together (from before to), and audits the download, before anything is streamed.
+    const started = await attempt(ctx, () => kit.admin.audit.export(admin.call, filter));
+    if (started.refusal) return kit.page(ctx, admin, 'audit', 'admin.audit.title', { form: {}, outcomes: OUTCOMES, rows: [], refusal: started.refusal, exportHref: '/admin/audit/export' });
+    const events = started.value;
     ctx.set('Content-Disposition', `attachment; filename="keyward-audit-${new Date().toISOString().slice(0, 10)}.jsonl"`);
     ctx.type = 'application/jsonl; charset=utf-8';
     ctx.body = Readable.from((async function* lines() {

@@ -54,7 +54,7 @@ export function createAdminServices(deps: AdminModuleDeps) {
     keys: createKeysAdmin({ store: stores.signingKeys, rotation: deps.keyRotation, audit, onKeysChanged: deps.onKeysChanged }),
     sessions: createSessionsAdmin({ accounts: stores.accounts, devices, audit }),
     audit: createAuditAdmin({
-      store: stores.audit, accounts: stores.accounts, records: stores.oidcRecords, clock: deps.clock,
+      store: stores.audit, accounts: stores.accounts, records: stores.oidcRecords, clock: deps.clock, audit,
       clientCount: async () => (await clients.list()).filter((c) => !('shadowed' in c)).length,
     }),
   };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
 import type { AccountStore, AuditEvent, AuditStore, OidcRecordStore } from '../../stores/types.ts';
-import { AdminError } from './admin-context.ts';
+import type { AuditTrail } from '../audit.service.ts';
+import { AdminError, auditAdminAction, type AdminCall } from './admin-context.ts';
 import { MAX_PAGE_SIZE } from './accounts-admin.service.ts';
 
 const HOUR = 3_600_000;
@@ -28,7 +29,7 @@ export const auditEventView = (e: AuditEvent) => ({
 export type AuditEventView = ReturnType<typeof auditEventView>;
 
 /** The audit log, read by administrators; and what the console's dashboard shows. */
-export function createAuditAdmin(deps: { store: AuditStore; accounts: AccountStore; records: OidcRecordStore; clock: Clock; clientCount: () => Promise<number> }) {
+export function createAuditAdmin(deps: { store: AuditStore; accounts: AccountStore; records: OidcRecordStore; clock: Clock; audit: AuditTrail; clientCount: () => Promise<number> }) {
   const toQuery = (filter: AuditFilter) => {
     const from = filter.from ? Date.parse(filter.from) : undefined;
     const to = filter.to ? Date.parse(filter.to) : undefined;
@@ -43,18 +44,24 @@ export function createAuditAdmin(deps: { store: AuditStore; accounts: AccountSto
       return { items: result.events.map(auditEventView), next_cursor: result.next ?? null };
     },
 
-    /** Every matching event, newest first, a bounded page at a time (for a JSON-lines download). */
-    async *export(filter: AuditFilter, maxEvents = 100_000): AsyncGenerator<AuditEventView> {
+    /**
+     * Every matching event, newest first, a bounded page at a time (for a JSON-lines download). The
+     * filters are checked, and the download audited (it copies the log out), before anything streams.
+     */
+    async export(call: AdminCall, filter: AuditFilter, maxEvents = 100_000): Promise<AsyncGenerator<AuditEventView>> {
       const query = toQuery(filter);
-      let after: string | undefined;
-      let sent = 0;
-      while (sent < maxEvents) {
-        const page = await deps.store.query({ ...query, after, limit: Math.min(1000, maxEvents - sent) });
-        for (const event of page.events) yield auditEventView(event);
-        sent += page.events.length;
-        if (!page.next) return;
-        after = page.next;
-      }
+      await auditAdminAction(deps.audit, call, 'audit.export', { details: { filter } });
+      return (async function* pages() {
+        let after: string | undefined;
+        let sent = 0;
+        while (sent < maxEvents) {
+          const page = await deps.store.query({ ...query, after, limit: Math.min(1000, maxEvents - sent) });
+          for (const event of page.events) yield auditEventView(event);
+          sent += page.events.length;
+          if (!page.next) return;
+          after = page.next;
+        }
+      })();
     },
 
     /** Counts, sign-ins and failures per hour over the last day, and the latest security events. */
