@@ -175,6 +175,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     await warnAboutWeakerClients(clients, stores, logger);
     if (config.demoData) await seedDemoAccount({ accounts: stores.accounts, passwords: services.passwords, logger });
     const cookieSecrets = await resolveCookieSecrets(config.cookieSecrets, stores.secrets);
+    const secretHashKey = await clientSecretHashKey(stores);
     // Compiled templates are cached everywhere but in development, where edits show at once.
     const render = createViewRenderer(VIEWS_DIRECTORY, config.ui, config.env !== 'development', { catalogs: loadCatalogs(LOCALES_DIRECTORY), defaultLocale: config.ui.defaultLocale });
     const security = createSecurityEventSink(logger, metrics, services.audit);
@@ -202,7 +203,7 @@ export async function buildContainer(config: Config, options: ContainerOptions):
       extras: {
         logger, security, metrics, audit: services.audit,
         revokeRefreshTokensOnLogout: config.refreshTokens.revokeOnLogout,
-        clientSecretHashKey: await clientSecretHashKey(stores),
+        clientSecretHashKey: secretHashKey,
         jwksMaxAgeSeconds: config.keys.jwksMaxAgeSeconds,
         trustProxy: config.http.trustProxy,
         clientAuthThrottle: { store: stores.throttle, limits: config.clientAuthThrottle, now: () => clock.now() },
@@ -217,7 +218,6 @@ export async function buildContainer(config: Config, options: ContainerOptions):
     const engine = await ProtocolEngineHolder.create(engineDeps, await loadSigningKeys(stores.signingKeys, clock), logger);
     const keyRotation = createKeyRotation({ store: stores.signingKeys, clock, policy: keyRotationPolicy(config, apis, lifetimes) });
     const maintenance = startMaintenance({ stores, config, clock, logger, engine, keyRotation, apis });
-    const secretHashKey = await clientSecretHashKey(stores);
     const admin = composeAdmin(config, stores, clock, { passwords: services.passwords, audit: services.audit, mail: services.mail, keyRotation, clientSecretHashKey: secretHashKey, fileClients: registry.clients, apis: { registry: apis, admin: apisAdmin }, onKeysChanged: maintenance.refreshKeys });
     services.mailOutbox.start();
 
