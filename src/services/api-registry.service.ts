@@ -1,3 +1,4 @@
+import { fieldProblems } from '../lib/field-problems.ts';
 import type { Logger } from '../logger/logger.ts';
 import type { ApiStore, StoredApi } from '../stores/types.ts';
 import { apiSchema, type ApiDefinition, type ApiRegistry } from './apis.service.ts';
@@ -20,7 +21,7 @@ export interface LiveApiRegistry extends ApiRegistry {
 /** A stored entry checked as the file's are (apiSchema), or why it cannot be served. */
 export function parseStoredApi(entry: StoredApiEntry): { definition: ApiDefinition } | { problems: string[] } {
   const result = apiSchema.safeParse(entry.definition);
-  if (!result.success) return { problems: result.error.issues.map((issue) => `${issue.path.join('.') || '(definition)'}: ${issue.message}`) };
+  if (!result.success) return { problems: fieldProblems(result.error.issues, '(definition)') };
   if (result.data.identifier !== entry.identifier) return { problems: [`identifier: "${result.data.identifier}" differs from the identifier it is stored under`] };
   return { definition: result.data };
 }

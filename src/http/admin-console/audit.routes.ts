@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { auditFilterSchema, type AuditEventView, type AuditFilter } from '../../services/admin/audit-admin.service.ts';
-import { AdminError } from '../../services/admin/admin-context.ts';
+import { parseOrThrow } from '../../services/admin/admin-context.ts';
 import type { KeywardContext } from '../state.ts';
 import { attempt, queryParam, refusalOf, when, type ConsoleKit, type Refusal } from './console-kit.ts';
 
@@ -35,12 +35,7 @@ export function isoInstant(value: string): string {
 function filtersOf(ctx: KeywardContext): { form: Record<(typeof FILTERS)[number], string>; filter: AuditFilter } {
   const form = Object.fromEntries(FILTERS.map((name) => [name, queryParam(ctx, name, 200).trim()])) as Record<(typeof FILTERS)[number], string>;
   const given = Object.fromEntries(Object.entries(form).filter(([, value]) => value !== '').map(([name, value]) => [name, name === 'from' || name === 'to' ? isoInstant(value) : value]));
-  const parsed = auditFilterSchema.safeParse(given);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new AdminError('invalid_request', 'These filters cannot be used.', problems);
-  }
-  return { form, filter: parsed.data };
+  return { form, filter: parseOrThrow(auditFilterSchema, given, { whole: '(filters)', message: 'These filters cannot be used.' }) };
 }
 
 const queryOf = (form: Record<string, string>, extra: Record<string, string> = {}) =>

@@ -8,7 +8,7 @@ import { emailSchema } from '../email-address.ts';
 import { resetSecondFactors } from '../mfa/authenticators.service.ts';
 import { passwordProblem } from '../password-policy.ts';
 import type { PasswordHasher } from '../passwords.service.ts';
-import { ADMIN_ROLE, AdminError, auditAdminAction, describeActor, etagOf, type AdminCall } from './admin-context.ts';
+import { ADMIN_ROLE, AdminError, auditAdminAction, describeActor, etagOf, parseOrThrow, type AdminCall } from './admin-context.ts';
 import { eraseAccount } from './account-erasure.ts';
 
 /** The most accounts one page may hold: bounded pages keep every list request cheap. */
@@ -174,11 +174,3 @@ export function createAccountsAdmin(deps: AccountsAdminDeps) {
 }
 
 export type AccountsAdmin = ReturnType<typeof createAccountsAdmin>;
-
-/** Validates admin input; every problem as `field: message`. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
-  throw new AdminError('invalid_request', problems.join('; '), problems);
-}

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { AppError } from '../../errors/app-error.ts';
+import { fieldProblems } from '../../lib/field-problems.ts';
 import type { AuditEvent } from '../../stores/types.ts';
 import type { AuditTrail, RequestOrigin } from '../audit.service.ts';
 
@@ -75,4 +77,15 @@ export const ADMIN_ROLE = 'admin';
 export interface AdminPrincipal {
   actor: AdminActor;
   scopes: readonly ('admin:read' | 'admin:write')[];
+}
+
+/**
+ * Validates admin input; refused with every problem as `field: message` (the input as a whole
+ * named `whole`), and `message` or else the problems themselves as the refusal's text.
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, options: { whole?: string; message?: string } = {}): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = fieldProblems(result.error.issues, options.whole ?? '(body)');
+  throw new AdminError('invalid_request', options.message ?? problems.join('; '), problems);
 }

@@ -6,7 +6,7 @@ import type { AuditTrail } from '../audit.service.ts';
 import type { Registry } from '../clients.service.ts';
 import { onOrigin, sameResource } from '../resource-identifiers.ts';
 import type { TokenLifetimeMemory } from '../token-lifetime-memory.ts';
-import { AdminError, auditAdminAction, etagOf, type AdminCall } from './admin-context.ts';
+import { AdminError, auditAdminAction, etagOf, parseOrThrow, type AdminCall } from './admin-context.ts';
 
 /** The input schema of an API (what the REST API publishes): the clients file's "apis" entries. */
 export { apiSchema };
@@ -69,14 +69,7 @@ export interface ApisAdminDeps {
   defaultAccessTokenTtl?: number | undefined;
 }
 
-const problemsOf = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
-  issues.map((issue) => `${issue.path.map(String).join('.') || '(definition)'}: ${issue.message}`);
-
-function validated(input: unknown): ApiDefinition {
-  const result = apiSchema.safeParse(input);
-  if (!result.success) throw new AdminError('invalid_request', 'the API definition is invalid', problemsOf(result.error.issues));
-  return result.data;
-}
+const validated = (input: unknown): ApiDefinition => parseOrThrow(apiSchema, input, { whole: '(definition)', message: 'the API definition is invalid' });
 
 /** A client that gets tokens for the API (`api_scopes`) or introspects them (`api`). */
 const uses = (client: FileClient, identifier: string) =>

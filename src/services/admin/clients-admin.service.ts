@@ -4,7 +4,7 @@ import type { ApiDefinition } from '../apis.service.ts';
 import type { AuditTrail } from '../audit.service.ts';
 import { hashClientSecret, isHashedClientSecret } from '../client-secrets.ts';
 import { apiScopesProblems, clientMetadataSchema, type ClientMetadata } from '../clients.service.ts';
-import { AdminError, auditAdminAction, type AdminCall } from './admin-context.ts';
+import { AdminError, auditAdminAction, parseOrThrow, type AdminCall } from './admin-context.ts';
 
 export type ClientSource = 'file' | 'store' | 'built-in';
 
@@ -67,16 +67,12 @@ export function createClientsAdmin(deps: ClientsAdminDeps) {
   /** Keyward's schema, the granted APIs and oidc-provider's rules; with a stand-in for a stored (hashed) secret. */
   const validate = async (input: Record<string, unknown>): Promise<ClientMetadata> => {
     const candidate = needsSecret(input) ? { ...input, client_secret: randomToken(32) } : (({ client_secret: _s, ...rest }) => rest)(input);
-    const parsed = clientMetadataSchema.safeParse(candidate);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(client)'}: ${issue.message}`);
-      throw new AdminError('invalid_request', problems.join('; '), problems);
-    }
-    const problems = apiScopesProblems(parsed.data, deps.apis.all);
-    const engineProblem = await deps.metadataProblem(parsed.data);
+    const metadata = parseOrThrow(clientMetadataSchema, candidate, { whole: '(client)' });
+    const problems = apiScopesProblems(metadata, deps.apis.all);
+    const engineProblem = await deps.metadataProblem(metadata);
     if (engineProblem) problems.push(engineProblem);
     if (problems.length > 0) throw new AdminError('invalid_request', problems.join('; '), problems);
-    return parsed.data;
+    return metadata;
   };
   const storedRecord = async (id: string) => (await store.list()).find((c) => c.clientId === id);
   const withSecret = (metadata: ClientMetadata, secretHash: unknown) => (needsSecret(metadata) && typeof secretHash === 'string' ? { ...metadata, client_secret: secretHash } : (({ client_secret: _s, ...rest }) => rest)(metadata));
