@@ -1,4 +1,5 @@
 import type { OperatorContext } from '../operator-context.ts';
+import { apiGrantsFrom } from '../services/clients.service.ts';
 import { allowOnly, flag, option, options, requireOption, UsageError, type ParsedArgs } from './args.ts';
 import { report, table, type CliIo } from './io.ts';
 import { cliCall } from './users.command.ts';
@@ -32,21 +33,11 @@ Every command takes --json for scripts.`;
 const ADD_OPTIONS = ['kind', 'id', 'name', 'redirect-uri', 'post-logout-redirect-uri', 'auth-method', 'api', 'id-token-alg', 'logo-uri', 'backchannel-logout-uri', 'api-scopes', 'service-account', 'no-pkce', 'require-mfa', 'first-party'];
 const UPDATE_OPTIONS = ['name', 'redirect-uri', 'post-logout-redirect-uri', 'logo-uri', 'backchannel-logout-uri', 'rotate-secret', 'api-scopes', 'no-api-scopes'];
 
-/**
- * `--api-scopes "<API identifier> <scope> ..."`, once per API: the client's `api_scopes`
- * (RFC 8707 §2, RFC 6749 §3.3). Space separates them: a scope token never contains one
- * (RFC 6749 §3.3), whereas `=`, `,` and `:` may appear in both identifiers and scopes.
- */
+/** `--api-scopes "<API identifier> <scope> ..."`, once per API: the client's `api_scopes`. */
 function apiScopesOption(args: ParsedArgs): Record<string, string[]> | undefined {
   const values = options(args, 'api-scopes');
-  if (values.length === 0) return undefined;
-  const grants: Record<string, string[]> = {};
-  for (const value of values) {
-    const [identifier, ...scopes] = value.split(' ').filter(Boolean);
-    if (!identifier) throw new UsageError('--api-scopes needs "<API identifier> [scope ...]"');
-    grants[identifier] = [...new Set([...(grants[identifier] ?? []), ...scopes])];
-  }
-  return grants;
+  if (values.some((value) => !value.trim())) throw new UsageError('--api-scopes needs "<API identifier> [scope ...]"');
+  return apiGrantsFrom(values);
 }
 
 const DEMO_CLIENT_ID = 'keyward-demo';
@@ -107,7 +98,8 @@ export async function clientsCommand(ctx: OperatorContext, args: ParsedArgs, io:
       allowOnly(args, UPDATE_OPTIONS);
       if (!id) throw new UsageError('keyward clients update <client_id> [options]');
       if (flag(args, 'no-api-scopes') && options(args, 'api-scopes').length) throw new UsageError('--api-scopes and --no-api-scopes exclude each other');
-      const grants = flag(args, 'no-api-scopes') ? { api_scopes: null } : apiScopesOption(args) ? { api_scopes: apiScopesOption(args) } : {};
+      const given = apiScopesOption(args);
+      const grants = flag(args, 'no-api-scopes') ? { api_scopes: null } : given ? { api_scopes: given } : {};
       const changes = {
         ...optionalFields({ name: 'client_name', 'logo-uri': 'logo_uri', 'backchannel-logout-uri': 'backchannel_logout_uri' }),
         ...listed('redirect-uri', 'redirect_uris'),

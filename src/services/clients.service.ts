@@ -186,6 +186,22 @@ export function parseClientsFile(text: string, source: string, options: ClientsF
   return { clients, apis };
 }
 
+/**
+ * API grants written one API each as "<API identifier> [scope ...]" (the CLI's `--api-scopes`, the
+ * console's lines), as `api_scopes` (RFC 8707 §2, RFC 6749 §3.3): an API named twice has its
+ * scopes merged, a scope counts once. Space separates them: a scope token never contains one
+ * (RFC 6749 §3.3), whereas `=`, `,` and `:` may appear in both identifiers and scopes.
+ */
+export function apiGrantsFrom(entries: readonly string[]): Record<string, string[]> | undefined {
+  if (entries.length === 0) return undefined;
+  const grants: Record<string, string[]> = {};
+  for (const entry of entries) {
+    const [identifier = '', ...scopes] = entry.split(' ').filter(Boolean);
+    grants[identifier] = [...new Set([...(grants[identifier] ?? []), ...scopes])];
+  }
+  return grants;
+}
+
 /** Grants that name an undeclared API or a scope the API does not declare: typos, refused at once. */
 export function apiScopesProblems(client: Pick<ClientMetadata, 'api_scopes'>, apis: readonly ApiDefinition[]): string[] {
   const problems: string[] = [];

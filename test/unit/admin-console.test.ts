@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { isoInstant } from '../../src/http/admin-console/audit.routes.ts';
-import { apiGrantsOf } from '../../src/http/admin-console/clients.routes.ts';
+import { apiGrantsFrom } from '../../src/services/clients.service.ts';
 import { scopesOf } from '../../src/http/admin-console/apis.routes.ts';
 import { hourlyChart, niceMaximum } from '../../src/http/admin-console/dashboard-chart.ts';
 import { revokeEverythingFor } from '../../src/services/account-sessions.service.ts';
@@ -66,8 +66,8 @@ describe('admin console sessions', () => {
 
 describe('admin console forms and chart', () => {
   it('reads API grants as "identifier scope scope" lines, merging repeated APIs', () => {
-    expect(apiGrantsOf([])).toBeUndefined();
-    expect(apiGrantsOf(['https://a.example read write', 'https://b.example', 'https://a.example read admin'])).toEqual({
+    expect(apiGrantsFrom([])).toBeUndefined();
+    expect(apiGrantsFrom(['https://a.example read write', 'https://b.example', 'https://a.example read admin'])).toEqual({
       'https://a.example': ['read', 'write', 'admin'], 'https://b.example': [],
     });
   });

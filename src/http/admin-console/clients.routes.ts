@@ -1,6 +1,6 @@
 import type { ClientView } from '../../services/admin/clients-admin.service.ts';
 import { AdminError } from '../../services/admin/admin-context.ts';
-import { CLIENT_KINDS } from '../../services/clients.service.ts';
+import { apiGrantsFrom, CLIENT_KINDS } from '../../services/clients.service.ts';
 import { field, parseForm } from '../forms.ts';
 import { verifyCsrf } from '../middleware/koa-csrf.ts';
 import type { KeywardContext } from '../state.ts';
@@ -10,16 +10,6 @@ const clientPath = (id: string) => `/admin/clients/${encodeURIComponent(id)}`;
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** API grants typed one API a line, "identifier scope scope …", as `api_scopes`. */
-export function apiGrantsOf(lines: readonly string[]): Record<string, string[]> | undefined {
-  if (lines.length === 0) return undefined;
-  const grants: Record<string, string[]> = {};
-  for (const line of lines) {
-    const [identifier = '', ...scopes] = line.split(/\s+/);
-    grants[identifier] = [...new Set([...(grants[identifier] ?? []), ...scopes])];
-  }
-  return grants;
-}
 const apiGrantLines = (grants: unknown) => (grants && typeof grants === 'object' ? Object.entries(grants as Record<string, unknown>).map(([api, scopes]) => [api, ...strings(scopes)].join(' ')).join('\n') : '');
 
 /** A client as the pages show it: the fields an administrator reads, never a secret. */
@@ -71,7 +61,7 @@ export function clientsRoutes(kit: ConsoleKit): void {
     const created = await attempt(ctx, () => {
       const redirects = linesOf(form.redirectUris);
       const postLogout = linesOf(form.postLogoutRedirectUris);
-      const grants = apiGrantsOf(linesOf(form.apiGrants));
+      const grants = apiGrantsFrom(linesOf(form.apiGrants));
       return services.clients.create(admin.call, {
         client_id: form.clientId, kind: form.kind,
         ...(form.name ? { client_name: form.name } : {}),
