@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import type { OperatorContext } from '../operator-context.ts';
 import type { AdminCall } from '../services/admin/admin-context.ts';
+import { roleName } from '../services/admin/accounts-admin.service.ts';
 import { passwordProblem } from '../services/password-policy.ts';
 import { emailSchema } from '../services/registration.service.ts';
 import { allowOnly, CommandError, flag, option, requireOption, UsageError, type ParsedArgs } from './args.ts';
@@ -35,7 +36,7 @@ export function cliCall(): AdminCall {
 
 const parseRoles = (value: string) => {
   const roles = value.split(',').map((role) => role.trim()).filter(Boolean);
-  if (roles.some((role) => !/^[\w:.-]{1,64}$/.test(role))) throw new UsageError('roles are 1-64 characters of letters, digits and _ : . -');
+  if (roles.some((role) => !roleName.safeParse(role).success)) throw new UsageError('roles are 1-64 characters of letters, digits and _ : . -');
   return [...new Set(roles)];
 };
 
