@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type * as oidc from 'openid-client';
-import { ageSessions, passwordStep } from '../helpers/mfa-flow.ts';
+import { ageSessions } from '../helpers/mfa-flow.ts';
 import { latestLink, mailsTo } from '../helpers/mailbox.ts';
-import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
+import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
-import { csrfTokenIn, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { csrfTokenIn, UserAgent } from '../helpers/user-agent.ts';
 import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
@@ -33,9 +33,7 @@ describe('account center: email change undo against a session thief', () => {
     return await createVerifiedAccount(keyward, email, PASSWORD);
   }
   async function signIn(email: string, agent = new UserAgent()) {
-    const started = await startAuthorization(rp, 'openid');
-    const { next } = await passwordStep(agent, started.url, { email, password: PASSWORD });
-    await redeem(rp, started, await signInAndConsent(agent, next!, { email, password: PASSWORD }));
+    await completeCodeFlow(rp, { agent, credentials: { email, password: PASSWORD } });
     return agent;
   }
   const requestChange = async (agent: UserAgent, email: string) => {
@@ -120,9 +118,7 @@ describe('account center: password change gate', () => {
     const { container } = keyward.running;
     const account = await createVerifiedAccount(keyward, 'fed-only@example.com', PASSWORD);
     const agent = new UserAgent();
-    const started = await startAuthorization(rp, 'openid');
-    const { next } = await passwordStep(agent, started.url, { email: 'fed-only@example.com', password: PASSWORD });
-    await redeem(rp, started, await signInAndConsent(agent, next!, { email: 'fed-only@example.com', password: PASSWORD }));
+    await completeCodeFlow(rp, { agent, credentials: { email: 'fed-only@example.com', password: PASSWORD } });
     // As if the account had only ever signed in through an upstream: no password.
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(keyward.databaseFile);

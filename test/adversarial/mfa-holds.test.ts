@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
-import { enrolTotp, nextCode, passwordStep } from '../helpers/mfa-flow.ts';
-import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
+import { enrolTotp, nextCode } from '../helpers/mfa-flow.ts';
+import { completeCodeFlow, discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
-import { csrfTokenIn, locationOf, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { csrfTokenIn, locationOf, UserAgent } from '../helpers/user-agent.ts';
 import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
@@ -24,9 +24,7 @@ describe('passkey probes', () => {
   async function signedInAgent(email: string) {
     await createVerifiedAccount(keyward, email, PASSWORD);
     const agent = new UserAgent();
-    const started = await startAuthorization(rp);
-    const { next } = await passwordStep(agent, started.url, { email, password: PASSWORD });
-    await redeem(rp, started, await signInAndConsent(agent, next!, { email, password: PASSWORD }));
+    await completeCodeFlow(rp, { agent, credentials: { email, password: PASSWORD } });
     return agent;
   }
   async function register(agent: UserAgent, key: SoftAuthenticator) {

@@ -52,10 +52,10 @@ export function redeem(rp: oidc.Configuration, started: StartedAuthorization, ca
   return oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce });
 }
 
-/** A whole code flow for the demo user: authorize, sign in and consent over HTTP, redeem. */
-export async function completeCodeFlow(rp: oidc.Configuration, options: { scope?: string; agent?: UserAgent; extra?: Record<string, string> } = {}) {
+/** A whole code flow (the demo user unless `credentials` say another): authorize, sign in and consent over HTTP, redeem. */
+export async function completeCodeFlow(rp: oidc.Configuration, options: { scope?: string; agent?: UserAgent; extra?: Record<string, string>; credentials?: { email: string; password: string } } = {}) {
   const started = await startAuthorization(rp, options.scope, options.extra);
-  const callback = await signInAndConsent(options.agent ?? new UserAgent(), started.url, DEMO_ACCOUNT);
+  const callback = await signInAndConsent(options.agent ?? new UserAgent(), started.url, options.credentials ?? DEMO_ACCOUNT);
   return redeem(rp, started, callback);
 }
 

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type * as oidc from 'openid-client';
 import { ageSessions, passwordStep } from '../helpers/mfa-flow.ts';
 import { latestLink, mailsTo } from '../helpers/mailbox.ts';
-import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
+import { completeCodeFlow, discoverTestClient, startAuthorization } from '../helpers/relying-party.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { postAsClient, startTestKeyward, TEST_WEB_CLIENT, type TestKeyward } from '../helpers/test-server.ts';
-import { csrfTokenIn, signInAndConsent, UserAgent } from '../helpers/user-agent.ts';
+import { csrfTokenIn, UserAgent } from '../helpers/user-agent.ts';
 import { createVerifiedAccount } from '../helpers/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
@@ -28,9 +28,7 @@ describe('account center', () => {
   }
   /** A browser signed in to the test app (a session, a grant, tokens); its tokens. */
   async function signIn(email: string, agent = new UserAgent(), password = PASSWORD) {
-    const started = await startAuthorization(rp, 'openid offline_access');
-    const { next } = await passwordStep(agent, started.url, { email, password });
-    const tokens = await redeem(rp, started, await signInAndConsent(agent, next!, { email, password }));
+    const tokens = await completeCodeFlow(rp, { scope: 'openid offline_access', agent, credentials: { email, password } });
     return { agent, tokens };
   }
   const csrfOf = async (agent: UserAgent, path = '/account') => csrfTokenIn(await (await agent.get(url(path))).text());

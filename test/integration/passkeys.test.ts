@@ -3,7 +3,7 @@ import * as oidc from 'openid-client';
 import { ACR_MULTI_FACTOR } from '../../src/services/mfa/mfa-policy.ts';
 import { ageSessions, enrolTotp, nextCode, passwordStep } from '../helpers/mfa-flow.ts';
 import { mailsTo } from '../helpers/mailbox.ts';
-import { discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
+import { completeCodeFlow, discoverTestClient, redeem, startAuthorization } from '../helpers/relying-party.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startTestKeyward, type TestKeyward } from '../helpers/test-server.ts';
@@ -32,9 +32,7 @@ describe('passkeys', () => {
       await createVerifiedAccount(keyward, email, PASSWORD);
     }
     const agent = new UserAgent();
-    const started = await startAuthorization(rp);
-    const { next } = await passwordStep(agent, started.url, { email, password: PASSWORD });
-    await redeem(rp, started, await signInAndConsent(agent, next!, { email, password: PASSWORD }));
+    await completeCodeFlow(rp, { agent, credentials: { email, password: PASSWORD } });
     return agent;
   }
 
