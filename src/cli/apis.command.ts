@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import type { OperatorContext } from '../operator-context.ts';
-import { AdminError, type AdminCall } from '../services/admin/admin-context.ts';
 import type { ApiView } from '../services/admin/apis-admin.service.ts';
 import { allowOnly, CommandError, flag, option, UsageError, type ParsedArgs } from './args.ts';
+import { cliCall } from './cli-call.ts';
 import { report, table, type CliIo } from './io.ts';
 
 export const APIS_HELP = `Usage: keyward apis <command> [options]
@@ -55,16 +54,6 @@ function revisionOption(args: ParsedArgs): number | undefined {
   return Number(value);
 }
 
-/** An admin service's refusal, said as the CLI says failures (exit 1), its problems included. */
-async function admin<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof AdminError) throw new CommandError([error.message, ...error.problems].join('; '));
-    throw error;
-  }
-}
-
 const sourceOf = (api: ApiView): string => {
   if (api.source !== 'store') return api.source;
   if (api.shadowed) return 'store (shadowed: not served)';
@@ -86,7 +75,7 @@ const row = (api: ApiView) => {
 export async function apisCommand(ctx: OperatorContext, args: ParsedArgs, io: CliIo): Promise<number> {
   const [, command, identifier] = args.positionals;
   const json = flag(args, 'json');
-  const call: AdminCall = { actor: { kind: 'cli', user: userInfo().username }, origin: {} };
+  const call = cliCall();
   const served = `Every running Keyward serves it within ${ctx.config.apis.refreshSeconds} s (API_REFRESH_SECONDS).`;
   switch (command) {
     case 'list': {
@@ -98,14 +87,14 @@ export async function apisCommand(ctx: OperatorContext, args: ParsedArgs, io: Cl
     case 'show': {
       allowOnly(args, []);
       if (!identifier) throw new UsageError('keyward apis show <identifier>');
-      const api = await admin(() => ctx.admin.apis.show(identifier));
+      const api = await ctx.admin.apis.show(identifier);
       report(io, json, api, JSON.stringify(api, null, 2));
       return 0;
     }
     case 'add': {
       allowOnly(args, DEFINITION_OPTIONS);
       const definition = await definitionOption(args);
-      const api = await admin(() => ctx.admin.apis.create(call, definition));
+      const api = await ctx.admin.apis.create(call, definition);
       report(io, json, api, `API ${api.identifier} added (revision ${String(api.revision)}). ${served}`);
       return 0;
     }
@@ -115,8 +104,8 @@ export async function apisCommand(ctx: OperatorContext, args: ParsedArgs, io: Cl
       const definition = await definitionOption(args);
       // Without --if-revision, the revision read now: a change made in between is still refused.
       // A file or built-in API has none, and the service refuses it before comparing.
-      const revision = revisionOption(args) ?? (await admin(() => ctx.admin.apis.show(identifier))).revision ?? 0;
-      const api = await admin(() => ctx.admin.apis.update(call, identifier, definition, revision));
+      const revision = revisionOption(args) ?? (await ctx.admin.apis.show(identifier)).revision ?? 0;
+      const api = await ctx.admin.apis.update(call, identifier, definition, revision);
       report(io, json, api, `API ${identifier} updated (revision ${String(api.revision)}). ${served}`);
       return 0;
     }
@@ -124,7 +113,7 @@ export async function apisCommand(ctx: OperatorContext, args: ParsedArgs, io: Cl
       allowOnly(args, ['if-revision']);
       if (!identifier) throw new UsageError('keyward apis remove <identifier>');
       const revision = revisionOption(args);
-      await admin(() => ctx.admin.apis.remove(call, identifier, revision));
+      await ctx.admin.apis.remove(call, identifier, revision);
       report(io, json, { identifier, removed: true }, `API ${identifier} removed. ${served.replace('serves it', 'stops serving it')}`);
       return 0;
     }

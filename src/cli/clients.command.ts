@@ -2,7 +2,7 @@ import type { OperatorContext } from '../operator-context.ts';
 import { apiGrantsFrom } from '../services/clients.service.ts';
 import { allowOnly, flag, option, options, requireOption, UsageError, type ParsedArgs } from './args.ts';
 import { report, table, type CliIo } from './io.ts';
-import { cliCall } from './users.command.ts';
+import { cliCall } from './cli-call.ts';
 
 export const CLIENTS_HELP = `Usage: keyward clients <command> [options]
 

@@ -2,7 +2,7 @@ import type { OperatorContext } from '../operator-context.ts';
 import { allowOnly, flag, UsageError, type ParsedArgs } from './args.ts';
 import { humanWait } from './help.ts';
 import { report, table, type CliIo } from './io.ts';
-import { cliCall } from './users.command.ts';
+import { cliCall } from './cli-call.ts';
 
 export const KEYS_HELP = `Usage: keyward keys <command> [options]
 

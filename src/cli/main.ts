@@ -78,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo(), o
     // One readable message and no stack trace for every problem.
     // An admin service's refusal (services/admin) reads like any failed command.
     const failed = error instanceof CommandError || error instanceof AdminError;
-    const message = failed || error instanceof StartupError ? (error as Error).message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+    const message = error instanceof AdminError ? error.summary : failed || error instanceof StartupError ? (error as Error).message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
     if (json) return jsonError(io, failed ? 'failed' : error instanceof StartupError ? 'configuration' : 'unexpected', message, 1);
     io.err(`keyward: ${message}`);
     return 1;

@@ -1,10 +1,9 @@
-import { userInfo } from 'node:os';
 import type { OperatorContext } from '../operator-context.ts';
-import type { AdminCall } from '../services/admin/admin-context.ts';
 import { roleName } from '../services/admin/accounts-admin.service.ts';
 import { passwordProblem } from '../services/password-policy.ts';
 import { emailSchema } from '../services/registration.service.ts';
 import { allowOnly, CommandError, flag, option, requireOption, UsageError, type ParsedArgs } from './args.ts';
+import { cliCall } from './cli-call.ts';
 import { report, table, type CliIo } from './io.ts';
 
 export const USERS_HELP = `Usage: keyward users <command> [options]
@@ -28,11 +27,6 @@ Commands:
                           and the owner is mailed
 
 Every command takes --json for scripts.`;
-
-/** The operator at the terminal: every change is audited with their login name. */
-export function cliCall(): AdminCall {
-  return { actor: { kind: 'cli', user: userInfo().username }, origin: { ip: 'cli', userAgent: 'keyward cli' } };
-}
 
 const parseRoles = (value: string) => {
   const roles = value.split(',').map((role) => role.trim()).filter(Boolean);

@@ -56,6 +56,11 @@ export class AdminError extends AppError {
     super(code, message, { status, expose: true });
     this.problems = problems;
   }
+
+  /** The message and the problems in one line, each said once (a validation refusal's message is its problems). */
+  get summary(): string {
+    return this.problems.length === 0 || this.message === this.problems.join('; ') ? this.message : [this.message, ...this.problems].join('; ');
+  }
 }
 
 /**
