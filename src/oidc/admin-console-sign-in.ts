@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Provider } from 'oidc-provider';
 import { constantTimeEqual } from '../lib/constant-time.ts';
-import { randomToken } from '../lib/ids.ts';
+import { hashToken, randomToken } from '../lib/ids.ts';
 import { revokeGrant } from '../services/account-sessions.service.ts';
 import { ADMIN_CONSOLE_CLIENT_ID } from '../services/admin/admin-console-client.ts';
 import type { ConsoleSignIn } from '../services/admin-console-sessions.service.ts';
@@ -21,8 +20,6 @@ export type ConsoleRedemption =
 
 export const consoleRedirectUri = (issuer: string): string => `${issuer}/admin/callback`;
 
-const challengeOf = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
-
 /** A fresh state, nonce and PKCE verifier, each 256 random bits. */
 export function newConsoleAuthorizationRequest(): ConsoleAuthorizationRequest {
   return { state: randomToken(32), nonce: randomToken(32), verifier: randomToken(32) };
@@ -40,7 +37,7 @@ export function consoleAuthorizationUrl(issuer: string, request: ConsoleAuthoriz
     response_type: 'code',
     scope: 'openid',
     redirect_uri: consoleRedirectUri(issuer),
-    code_challenge: challengeOf(request.verifier),
+    code_challenge: hashToken(request.verifier),
     code_challenge_method: 'S256',
     state: request.state,
     nonce: request.nonce,
@@ -70,7 +67,7 @@ export async function redeemConsoleCode(
   if (!found) return refused('unknown_code');
   if (found.clientId !== ADMIN_CONSOLE_CLIENT_ID) return refused('wrong_client');
   if (found.redirectUri !== consoleRedirectUri(deps.issuer)) return refused('wrong_redirect');
-  if (found.codeChallengeMethod !== 'S256' || typeof found.codeChallenge !== 'string' || !constantTimeEqual(challengeOf(request.verifier), found.codeChallenge)) return refused('wrong_verifier');
+  if (found.codeChallengeMethod !== 'S256' || typeof found.codeChallenge !== 'string' || !constantTimeEqual(hashToken(request.verifier), found.codeChallenge)) return refused('wrong_verifier');
   if (typeof found.nonce !== 'string' || !constantTimeEqual(found.nonce, request.nonce)) return refused('wrong_nonce');
   // Checked after the verifier: only the browser that asked for the code can, by replaying it, end
   // its grant — a used code found elsewhere (history, logs) must not sign the admin out.

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
-import { randomToken } from '../lib/ids.ts';
+import { hashToken, randomToken } from '../lib/ids.ts';
 import type { AccountRecord, AccountStore, OidcRecordStore } from '../stores/types.ts';
 import { ADMIN_ROLE } from './admin/admin-context.ts';
 
@@ -33,19 +32,18 @@ interface Deps {
 
 // The cookie holds the token; the store only its hash, so a copy of the store opens no console.
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
-const idOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /** Starts a console session; returns the token for its cookie. */
 export async function openConsoleSession(deps: Pick<Deps, 'records' | 'clock'>, signIn: ConsoleSignIn): Promise<string> {
   const token = randomToken(32);
   const now = deps.clock.now();
   // accountId and grantId at the top level: the store indexes both (ending an account's state finds it).
-  await deps.records.upsert(ADMIN_CONSOLE_SESSION_MODEL, idOf(token), { ...signIn, amr: [...signIn.amr], createdAt: now }, now + ADMIN_CONSOLE_SESSION_TTL_MS);
+  await deps.records.upsert(ADMIN_CONSOLE_SESSION_MODEL, hashToken(token), { ...signIn, amr: [...signIn.amr], createdAt: now }, now + ADMIN_CONSOLE_SESSION_TTL_MS);
   return token;
 }
 
 export async function closeConsoleSession(deps: Pick<Deps, 'records'>, token: string | undefined): Promise<void> {
-  if (token && TOKEN.test(token)) await deps.records.destroy(ADMIN_CONSOLE_SESSION_MODEL, idOf(token));
+  if (token && TOKEN.test(token)) await deps.records.destroy(ADMIN_CONSOLE_SESSION_MODEL, hashToken(token));
 }
 
 const asString = (value: unknown) => (typeof value === 'string' ? value : undefined);
@@ -59,7 +57,7 @@ const asString = (value: unknown) => (typeof value === 'string' ? value : undefi
  */
 export async function checkConsoleSession(deps: Deps, token: string | undefined): Promise<ConsoleSessionCheck> {
   if (!token || !TOKEN.test(token)) return { status: 'ended' };
-  const id = idOf(token);
+  const id = hashToken(token);
   const payload = await deps.records.find(ADMIN_CONSOLE_SESSION_MODEL, id);
   const accountId = asString(payload?.accountId);
   const grantId = asString(payload?.grantId);

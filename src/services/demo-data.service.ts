@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashToken } from '../lib/ids.ts';
 import type { Logger } from '../logger/logger.ts';
 import type { AccountStore } from '../stores/types.ts';
 import type { ClientMetadata } from './clients.service.ts';
@@ -45,7 +45,7 @@ export function demoSignInInstructions(issuer: string): string {
     redirect_uri: client.redirect_uris![0]!,
     state: 'try-keyward',
     // PKCE S256 (RFC 7636 §4.2) with a fixed, public verifier: fine for a demo, never for an app.
-    code_challenge: createHash('sha256').update(DEMO_CODE_VERIFIER).digest('base64url'),
+    code_challenge: hashToken(DEMO_CODE_VERIFIER),
     code_challenge_method: 'S256',
   }).toString();
   return [

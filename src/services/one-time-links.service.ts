@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
-import { randomToken } from '../lib/ids.ts';
+import { hashToken, randomToken } from '../lib/ids.ts';
 import type { OneTimeTokenPurpose, OneTimeTokenStore } from '../stores/types.ts';
 
-/** SHA-256 is enough for 256-bit random tokens: they cannot be guessed, only stolen from the store. */
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+// SHA-256 (hashToken) is enough for 256-bit random tokens: they cannot be guessed, only stolen from the store.
 
 export interface OneTimeLinks {
   /** A new single-use token for the account; only its hash is stored. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type * as oidc from 'openid-client';
-import { hashToken } from '../../src/services/one-time-links.service.ts';
+import { hashToken } from '../../src/lib/ids.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { latestLink, mailsTo } from '../helpers/mailbox.ts';
 import { completeCodeFlow, discoverTestClient } from '../helpers/relying-party.ts';

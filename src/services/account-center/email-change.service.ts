@@ -5,7 +5,7 @@ import { normalizeEmail, type AccountRecord, type AccountStore, type Authenticat
 import { revokeEverythingFor } from '../account-sessions.service.ts';
 import type { AuditTrail, RequestOrigin } from '../audit.service.ts';
 import type { Mailer } from '../mail.service.ts';
-import { hashToken } from '../one-time-links.service.ts';
+import { hashToken } from '../../lib/ids.ts';
 import { takeRecord } from '../single-use-records.ts';
 
 const CHANGE = 'KeywardEmailChange';
