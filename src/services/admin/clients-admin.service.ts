@@ -75,6 +75,12 @@ export function createClientsAdmin(deps: ClientsAdminDeps) {
     return metadata;
   };
   const storedRecord = async (id: string) => (await store.list()).find((c) => c.clientId === id);
+  /** Stores `metadata` only while the client is at `revision` (compare-and-set: the ETag's promise). */
+  const writeAt = async (id: string, metadata: Record<string, unknown>, revision: number) => {
+    const outcome = await store.updateIf(id, metadata, revision);
+    if (outcome === 'missing') throw new AdminError('not_found', `no client "${id}"`);
+    if (outcome === 'conflict') throw new AdminError('precondition_failed', `client "${id}" changed since revision ${revision}: read it again`);
+  };
   const withSecret = (metadata: ClientMetadata, secretHash: unknown) => (needsSecret(metadata) && typeof secretHash === 'string' ? { ...metadata, client_secret: secretHash } : (({ client_secret: _s, ...rest }) => rest)(metadata));
 
   return {
@@ -131,11 +137,12 @@ export function createClientsAdmin(deps: ClientsAdminDeps) {
       if (needsSecret(metadata) && typeof current.client_secret !== 'string') {
         throw new AdminError('invalid_request', `a client without a secret cannot switch to ${metadata.token_endpoint_auth_method}: add a new client with that method`, ['token_endpoint_auth_method: this client has no secret']);
       }
-      const outcome = await store.updateIf(id, withSecret(metadata, current.client_secret), expectedRevision ?? record.revision);
-      if (outcome === 'missing') throw new AdminError('not_found', `no client "${id}"`);
-      if (outcome === 'conflict') throw new AdminError('precondition_failed', `client "${id}" changed since revision ${expectedRevision ?? record.revision}: read it again`);
+      const stored = withSecret(metadata, current.client_secret);
+      const revision = expectedRevision ?? record.revision;
+      await writeAt(id, stored, revision);
       await auditAdminAction(audit, call, 'clients.update', { clientId: id, details: { changed: Object.keys(changes) } });
-      return this.show(id);
+      // The compare-and-set succeeded: what is stored now is what was written, one revision on.
+      return clientView(stored, 'store', revision + 1);
     },
 
     /** A new secret, returned once; the old one stops working at once. */
@@ -145,11 +152,11 @@ export function createClientsAdmin(deps: ClientsAdminDeps) {
       if (!record) throw new AdminError('not_found', `no client "${id}"`);
       if (!needsSecret(record.metadata)) throw new AdminError('invalid_request', `client "${id}" authenticates without a shared secret`);
       const secret = randomToken(32);
-      const outcome = await store.updateIf(id, { ...record.metadata, client_secret: hashClientSecret(secret, deps.secretHashKey) }, expectedRevision ?? record.revision);
-      if (outcome === 'missing') throw new AdminError('not_found', `no client "${id}"`);
-      if (outcome === 'conflict') throw new AdminError('precondition_failed', `client "${id}" changed since revision ${expectedRevision ?? record.revision}: read it again`);
+      const stored = { ...record.metadata, client_secret: hashClientSecret(secret, deps.secretHashKey) };
+      const revision = expectedRevision ?? record.revision;
+      await writeAt(id, stored, revision);
       await auditAdminAction(audit, call, 'clients.rotate_secret', { clientId: id });
-      return { client: await this.show(id), client_secret: secret };
+      return { client: clientView(stored, 'store', revision + 1), client_secret: secret };
     },
 
     async remove(call: AdminCall, id: string, expectedRevision?: number) {
