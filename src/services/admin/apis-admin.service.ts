@@ -111,10 +111,10 @@ export function createApisAdmin(deps: ApisAdminDeps): ApisAdmin {
     if (fromFile.has(identifier)) throw new AdminError('refused', `API "${identifier}" is declared in the clients file: ${verb} it there`);
   };
   /** At most one default API (the one assumed when a client sends no `resource`). */
-  const refuseSecondDefault = async (api: ApiDefinition) => {
+  const refuseSecondDefault = async (api: ApiDefinition, stored?: readonly StoredApiEntry[]) => {
     if (!api.default) return;
     const holder = deps.fileApis.find((other) => other.default)?.identifier
-      ?? (await deps.store.list()).find((entry) => entry.identifier !== api.identifier && !fromFile.has(entry.identifier) && !builtIn.has(entry.identifier)
+      ?? (stored ?? (await deps.store.list())).find((entry) => entry.identifier !== api.identifier && !fromFile.has(entry.identifier) && !builtIn.has(entry.identifier)
         && apiSchema.safeParse(entry.definition).data?.default === true)?.identifier;
     if (holder !== undefined) throw new AdminError('conflict', `API "${holder}" is the default already: at most one API may be the default`);
   };
@@ -155,7 +155,7 @@ export function createApisAdmin(deps: ApisAdminDeps): ApisAdmin {
       const twin = [...deps.fileApis.map((other) => other.identifier), ...stored.map((other) => other.identifier)]
         .find((other) => other !== api.identifier && sameResource(other, api.identifier));
       if (twin !== undefined) throw new AdminError('conflict', `API "${api.identifier}" is another spelling of "${twin}", which exists already`);
-      await refuseSecondDefault(api);
+      await refuseSecondDefault(api, stored);
       if (!(await deps.store.create(api.identifier, api))) throw new AdminError('conflict', `API "${api.identifier}" exists already`);
       await auditAdminAction(deps.audit, call, 'apis.create', { details: { identifier: api.identifier, revision: 1 } });
       await refresh();
