@@ -1,11 +1,10 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { Locale, Translate } from '../../lib/i18n.ts';
-import { randomToken } from '../../lib/ids.ts';
+import { hashToken, randomToken } from '../../lib/ids.ts';
 import { normalizeEmail, type AccountRecord, type AccountStore, type AuthenticatorStore, type OidcRecordStore } from '../../stores/types.ts';
 import { revokeEverythingFor } from '../account-sessions.service.ts';
 import type { AuditTrail, RequestOrigin } from '../audit.service.ts';
 import type { Mailer } from '../mail.service.ts';
-import { hashToken } from '../../lib/ids.ts';
 import { takeRecord } from '../single-use-records.ts';
 
 const CHANGE = 'KeywardEmailChange';
